@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+// RecraftKit: one job client for Recraft's image operations, from C, Python and Swift.
+import PackageDescription
+
+let package = Package(
+    name: "RecraftKit",
+    products: [
+        // The dynamic library C programs and Python load. Its name gives `librecraft.so`.
+        // Build it with `-Xswiftc -static-stdlib` (see the Makefile) so it needs no Swift runtime.
+        .library(name: "recraft", type: .dynamic, targets: ["RecraftC"]),
+        .library(name: "RecraftKit", targets: ["RecraftKit"]),
+        .library(name: "RecraftSandbox", targets: ["RecraftSandbox"]),
+        // Not named `recraft`: SwiftPM silently builds no executable whose product name
+        // equals a library product's. `make install` installs it as `recraft`.
+        .executable(name: "recraft-cli", targets: ["RecraftCLI"]),
+        .executable(name: "recraft-swift-example", targets: ["RecraftExample"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CImageCodecs", providers: [.apt(["libpng-dev", "libturbojpeg0-dev", "libwebp-dev"])]),
+        .target(name: "RecraftKit", dependencies: ["CCurl"]),
+        .target(name: "RecraftC", dependencies: ["RecraftKit"]),
+        // The emulator shares no wire code with the client: it must not depend on RecraftKit.
+        .target(
+            name: "RecraftSandbox",
+            dependencies: [
+                "CImageCodecs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
+            name: "RecraftCLI",
+            dependencies: [
+                "RecraftKit", "RecraftSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "RecraftExample", dependencies: ["RecraftKit"]),
+        .testTarget(name: "RecraftKitTests", dependencies: ["RecraftKit", "RecraftSandbox"]),
+        .testTarget(name: "RecraftSandboxTests", dependencies: ["RecraftSandbox"]),
+        .testTarget(name: "RecraftCTests", dependencies: ["RecraftC", "RecraftKit", "RecraftSandbox"]),
+    ]
+)
