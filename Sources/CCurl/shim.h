@@ -1,0 +1,50 @@
+// Typed wrappers for libcurl's variadic calls, which Swift cannot call directly.
+// Each wrapper fixes the type of the third argument, as curl's docs require per option.
+#ifndef RECRAFT_CCURL_SHIM_H
+#define RECRAFT_CCURL_SHIM_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+
+typedef size_t (*rk_curl_data_callback)(char *data, size_t size, size_t nmemb, void *userdata);
+typedef int (*rk_curl_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+                                          curl_off_t ultotal, curl_off_t ulnow);
+
+static inline CURLcode rk_easy_setopt_long(CURL *h, CURLoption opt, long value) {
+    return curl_easy_setopt(h, opt, value);
+}
+static inline CURLcode rk_easy_setopt_off(CURL *h, CURLoption opt, curl_off_t value) {
+    return curl_easy_setopt(h, opt, value);
+}
+static inline CURLcode rk_easy_setopt_string(CURL *h, CURLoption opt, const char *value) {
+    return curl_easy_setopt(h, opt, value);
+}
+static inline CURLcode rk_easy_setopt_pointer(CURL *h, CURLoption opt, void *value) {
+    return curl_easy_setopt(h, opt, value);
+}
+static inline CURLcode rk_easy_setopt_slist(CURL *h, CURLoption opt, struct curl_slist *value) {
+    return curl_easy_setopt(h, opt, value);
+}
+static inline CURLcode rk_easy_setopt_mime(CURL *h, curl_mime *value) {
+    return curl_easy_setopt(h, CURLOPT_MIMEPOST, value);
+}
+static inline CURLcode rk_easy_setopt_data_callback(CURL *h, CURLoption opt, rk_curl_data_callback value) {
+    return curl_easy_setopt(h, opt, value);
+}
+static inline CURLcode rk_easy_setopt_xferinfo_callback(CURL *h, rk_curl_xferinfo_callback value) {
+    return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, value);
+}
+static inline CURLcode rk_easy_getinfo_long(CURL *h, CURLINFO info, long *out) {
+    return curl_easy_getinfo(h, info, out);
+}
+static inline CURLcode rk_easy_getinfo_pointer(CURL *h, CURLINFO info, void **out) {
+    return curl_easy_getinfo(h, info, out);
+}
+static inline CURLcode rk_easy_getinfo_off(CURL *h, CURLINFO info, curl_off_t *out) {
+    return curl_easy_getinfo(h, info, out);
+}
+static inline CURLMcode rk_multi_setopt_long(CURLM *m, CURLMoption opt, long value) {
+    return curl_multi_setopt(m, opt, value);
+}
+
+#endif

@@ -1,0 +1,1 @@
+print("the Swift example lands with the core")

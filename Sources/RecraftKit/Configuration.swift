@@ -1,0 +1,98 @@
+import FoundationEssentials
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a client talks to its provider. Build one in Swift, or from the JSON the C API
+/// and the bindings pass (`Configuration(json:)`); every field has a sensible default
+/// but the preset.
+public struct Configuration: Sendable {
+    public var provider: Preset
+    /// The API key. Sent only to `baseURL` and `uploadURL`, never to a result host.
+    public var apiKey: String
+    public var baseURL: String
+    public var uploadURL: String
+    /// The folder uploads go to on the upload API (`uploadPath`).
+    public var uploadPath: String = "recraftkit"
+    public var userAgent: String = "RecraftKit/\(RecraftKit.version) libcurl"
+    /// Connecting must finish within this.
+    public var connectTimeout: Duration = .seconds(10)
+    /// One HTTP request (an API call; not a download) must finish within this.
+    public var requestTimeout: Duration = .seconds(60)
+    /// A job is given up on after this long, counted from submit. Its task id is kept:
+    /// it can be reopened with `Client.open`.
+    public var jobTimeout: Duration = .seconds(15 * 60)
+    /// How many times a request that certainly did not reach the provider, or a poll,
+    /// is tried again.
+    public var maxRetries: Int = 3
+    /// The first wait between polls, and the longest one the schedule backs off to.
+    public var pollInitial: Duration
+    public var pollMax: Duration
+    /// API replies larger than this are refused (hostile or broken servers).
+    public var maxResponseBytes: Int = 16 << 20
+    /// Result downloads larger than this are refused.
+    public var maxDownloadBytes: Int = 512 << 20
+    /// `http://` is refused except on loopback unless this is set.
+    public var allowInsecureHTTP: Bool = false
+    public var journalPath: String?
+    public var webhookSecret: String?
+
+    /// A configuration for `provider`, with the API key from its environment variable
+    /// unless `apiKey` is given.
+    public init(provider: Preset, apiKey: String? = nil, baseURL: String? = nil, uploadURL: String? = nil,
+                allowInsecureHTTP: Bool = false) throws {
+        self.provider = provider
+        self.allowInsecureHTTP = allowInsecureHTTP
+        guard let base = baseURL ?? provider.defaultBaseURL else {
+            let hint = provider == .sandbox
+                ? "start one with `recraft sandbox` and pass the URL it prints"
+                : "pass the mirror's URL"
+            throw RecraftError(.invalidConfig, "provider \"\(provider.rawValue)\" needs a base_url: \(hint)")
+        }
+        self.baseURL = try Self.checkedURL(base, field: "base_url", allowInsecure: allowInsecureHTTP)
+        let upload = uploadURL ?? (baseURL == nil ? provider.defaultUploadURL : nil) ?? self.baseURL
+        self.uploadURL = try Self.checkedURL(upload, field: "upload_url", allowInsecure: allowInsecureHTTP)
+        self.apiKey = try Self.resolveKey(apiKey, provider: provider)
+        let local = provider == .sandbox || Self.isLoopback(self.baseURL)
+        pollInitial = local ? .milliseconds(100) : .seconds(2)
+        pollMax = local ? .seconds(2) : .seconds(15)
+    }
+
+    static func resolveKey(_ explicit: String?, provider: Preset) throws -> String {
+        if let explicit {
+            guard !explicit.isEmpty else { throw RecraftError(.invalidConfig, "api_key is empty: pass the key, or leave it out to read it from the environment") }
+            guard !explicit.contains(where: { $0.isNewline || $0 == "\0" }) else {
+                throw RecraftError(.invalidConfig, "api_key contains a line break or NUL: check how it was read")
+            }
+            return explicit
+        }
+        guard let variable = provider.apiKeyVariable else { return "sandbox" }
+        if let value = getenv(variable).map({ String(cString: $0) }), !value.isEmpty {
+            return value
+        }
+        throw RecraftError(.authentication,
+            "no API key: set \(variable) or pass \"api_key\" in the config (or use provider \"sandbox\" to try it offline)")
+    }
+
+    /// Validates a URL setting and drops a trailing slash.
+    static func checkedURL(_ text: String, field: String, allowInsecure: Bool) throws -> String {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            throw RecraftError(.invalidConfig, "\(field) \"\(text)\" is not an absolute http(s) URL")
+        }
+        guard scheme == "https" || scheme == "http" else {
+            throw RecraftError(.invalidConfig, "\(field) must be http or https, not \(scheme)")
+        }
+        if scheme == "http" && !allowInsecure && !isLoopback(text) {
+            throw RecraftError(.invalidConfig,
+                "\(field) uses plain http to \(host): the API key would travel unencrypted; use https, or set \"allow_insecure_http\": true")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    /// True when the URL's host is on this machine.
+    static func isLoopback(_ text: String) -> Bool {
+        guard let host = URL(string: text)?.host?.lowercased() else { return false }
+        return host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+}

@@ -1,0 +1,71 @@
+import FoundationEssentials
+
+/// Where the input image comes from.
+public enum ImageSource: Sendable, Equatable {
+    /// A local file; uploaded (or sent inline) as the provider needs.
+    case file(String)
+    /// A public http(s) URL, passed on to the provider.
+    case url(String)
+
+    /// `https://…` and `http://…` are URLs; anything else is a local path.
+    public init(_ text: String) {
+        let lower = text.lowercased()
+        self = lower.hasPrefix("https://") || lower.hasPrefix("http://") ? .url(text) : .file(text)
+    }
+
+    var description: String {
+        switch self {
+        case .file(let path): path
+        case .url(let url): url
+        }
+    }
+}
+
+/// What to run: an operation on an image, with its options.
+public struct JobRequest: Sendable {
+    public var operation: Operation
+    public var image: ImageSource
+    /// Where the provider should POST the result when it has one (market and dedicated).
+    public var callbackURL: String?
+    /// Operation options (`scale`, `output_format`, `response_format`, …), checked per preset.
+    public var options: [String: JSONValue]
+
+    public init(operation: Operation, image: ImageSource, callbackURL: String? = nil, options: [String: JSONValue] = [:]) {
+        self.operation = operation
+        self.image = image
+        self.callbackURL = callbackURL
+        self.options = options
+    }
+
+    static let jsonKeys: Set<String> = ["operation", "image", "callback_url", "options"]
+
+    /// Parses `{"operation": "crisp_upscale", "image": "in.png", "callback_url": "…", "options": {…}}`.
+    public init(json: String) throws {
+        guard let value = JSONValue.parse(Array(json.utf8)), let object = value.object else {
+            throw RecraftError(.invalidArgument,
+                "the request is not a JSON object: pass e.g. {\"operation\": \"crisp_upscale\", \"image\": \"photo.png\"}")
+        }
+        if let unknown = object.keys.filter({ !Self.jsonKeys.contains($0) }).sorted().first {
+            throw RecraftError(.invalidArgument,
+                "unknown request key \"\(unknown)\"; known keys: \(Self.jsonKeys.sorted().joined(separator: ", "))")
+        }
+        let reader = FieldReader(object: object, what: "request", code: .invalidArgument)
+        guard let name = try reader.string("operation") else {
+            throw RecraftError(.invalidArgument, "the request needs \"operation\": one of \(Operation.allNames)")
+        }
+        guard let operation = Operation(name: name) else {
+            throw RecraftError(.invalidArgument, "unknown operation \"\(name)\"; use one of \(Operation.allNames)")
+        }
+        guard let image = try reader.string("image"), !image.isEmpty else {
+            throw RecraftError(.invalidArgument, "the request needs \"image\": a local file path or an https URL")
+        }
+        var options: [String: JSONValue] = [:]
+        if let value = object["options"], !value.isNull {
+            guard let dictionary = value.object else {
+                throw RecraftError(.invalidArgument, "request key \"options\" must be a JSON object")
+            }
+            options = dictionary
+        }
+        self.init(operation: operation, image: ImageSource(image), callbackURL: try reader.string("callback_url"), options: options)
+    }
+}

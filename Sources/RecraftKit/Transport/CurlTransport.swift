@@ -1,0 +1,163 @@
+import CCurl
+import FoundationEssentials
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one transport: libcurl's multi interface driven by a single thread, so a
+/// thousand requests in flight cost one thread and a thousand easy handles, not a
+/// thousand threads. Callers `await perform(_:)` from any task.
+// @unchecked: `multi` is used only on the loop thread, except curl_multi_wakeup, which is thread-safe.
+final class CurlTransport: @unchecked Sendable {
+    private struct Inbox {
+        var added: [Transfer] = []
+        var stopping = false
+    }
+
+    private let multi: UnsafeMutableRawPointer
+    private let inbox = Mutex(Inbox())
+    private let userAgent: String
+
+    init(userAgent: String) throws(RecraftError) {
+        CurlGlobal.initialize()
+        guard let multi = curl_multi_init() else {
+            throw RecraftError(.internal, "libcurl could not create a multi handle (out of memory?)")
+        }
+        self.multi = multi
+        self.userAgent = userAgent
+        // Reuse connections across jobs; HTTP/1.1 pipelining is off, so cap per host.
+        rk_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64)
+        let loop = Unmanaged.passRetained(LoopBox(transport: self))
+        startThread(name: "recraft-curl") { loop.takeRetainedValue().transport.run() }
+    }
+
+    /// Runs one request. Throws `TransportError` when no reply came.
+    func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let transfer: Transfer
+        do { transfer = try Transfer(request, userAgent: userAgent) } catch { throw error }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                transfer.continuation = continuation
+                let accepted = inbox.withLock { inbox -> Bool in
+                    guard !inbox.stopping else { return false }
+                    inbox.added.append(transfer)
+                    return true
+                }
+                if accepted {
+                    curl_multi_wakeup(multi)
+                } else {
+                    transfer.continuation = nil
+                    continuation.resume(throwing: TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: false))
+                }
+            }
+        } onCancel: {
+            transfer.cancelled.store(true, ordering: .relaxed)
+            curl_multi_wakeup(multi)
+        }
+    }
+
+    /// Stops the loop; requests in flight fail as cancelled. Does not wait for the thread,
+    /// which ends by itself: the last release of a client can happen on any thread.
+    func shutdown() {
+        let first = inbox.withLock { inbox -> Bool in
+            defer { inbox.stopping = true }
+            return !inbox.stopping
+        }
+        if first { curl_multi_wakeup(multi) }
+    }
+
+    // MARK: The loop (transport thread only)
+
+    private func run() {
+        var active: [UnsafeMutableRawPointer: Transfer] = [:]
+        while true {
+            let (added, stopping) = inbox.withLock { inbox in
+                defer { inbox.added.removeAll() }
+                return (inbox.added, inbox.stopping)
+            }
+            for transfer in added {
+                active[transfer.easy] = transfer
+                curl_multi_add_handle(multi, transfer.easy)
+            }
+            if stopping { break }
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            var left: Int32 = 0
+            while let message = curl_multi_info_read(multi, &left) {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+                let result = message.pointee.data.result
+                curl_multi_remove_handle(multi, easy)
+                if let transfer = active.removeValue(forKey: easy) { finish(transfer, result) }
+            }
+            // Sleeps until a socket is ready, a timer fires, or curl_multi_wakeup.
+            curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+        for (easy, transfer) in active {
+            curl_multi_remove_handle(multi, easy)
+            transfer.continuation?.resume(throwing: TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: true))
+            transfer.continuation = nil
+        }
+        curl_multi_cleanup(multi)
+    }
+
+    private func finish(_ transfer: Transfer, _ result: CURLcode) {
+        guard let continuation = transfer.continuation else { return }
+        transfer.continuation = nil
+        let synced = transfer.closeDestination()
+        if result == CURLE_OK {
+            guard synced else {
+                continuation.resume(throwing: TransportError(kind: .file, message: "could not flush the downloaded file to disk", mayHaveBeenSent: true))
+                return
+            }
+            var status = 0
+            rk_easy_getinfo_long(transfer.easy, CURLINFO_RESPONSE_CODE, &status)
+            continuation.resume(returning: HTTPResponse(status: status, headers: transfer.headers,
+                                                        body: transfer.body, bytesWritten: transfer.bytesWritten))
+        } else {
+            continuation.resume(throwing: error(for: transfer, result))
+        }
+    }
+
+    private func error(for transfer: Transfer, _ result: CURLcode) -> TransportError {
+        var requestBytes = 0
+        rk_easy_getinfo_long(transfer.easy, CURLINFO_REQUEST_SIZE, &requestBytes)
+        let sent = requestBytes > 0
+        let host = URL(string: transfer.request.url)?.host ?? "the server"
+        let detail = String(cString: curl_easy_strerror(result))
+        if transfer.cancelled.load(ordering: .relaxed) {
+            return TransportError(kind: .cancelled, message: "the request was cancelled", mayHaveBeenSent: sent)
+        }
+        if transfer.overflowed || result == CURLE_FILESIZE_EXCEEDED {
+            return TransportError(kind: .tooLarge,
+                message: "the reply from \(host) is larger than the \(transfer.request.maxResponseBytes)-byte limit; raise max_response_bytes or max_download_bytes if it is expected",
+                mayHaveBeenSent: true)
+        }
+        if let fileError = transfer.fileError {
+            return TransportError(kind: .file, message: "could not write the download: \(fileError)", mayHaveBeenSent: true)
+        }
+        switch result {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return TransportError(kind: .connect, message: "could not connect to \(host) (\(detail)); check the base URL and the network", mayHaveBeenSent: false)
+        case CURLE_OPERATION_TIMEDOUT:
+            let stalled = transfer.request.timeout == nil
+            return TransportError(kind: stalled ? .stalled : .timeout,
+                message: "\(host) did not answer in time (\(detail))", mayHaveBeenSent: sent)
+        default:
+            return TransportError(kind: .other, message: "the request to \(host) failed: \(detail)", mayHaveBeenSent: sent)
+        }
+    }
+}
+
+/// libcurl's global init is not thread-safe before 7.84; do it once, under Swift's
+/// thread-safe lazy global initialisation.
+enum CurlGlobal {
+    private static let done: Bool = { curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK }()
+    static func initialize() { _ = done }
+}
+
+private final class LoopBox: @unchecked Sendable {
+    let transport: CurlTransport
+    init(transport: CurlTransport) { self.transport = transport }
+}

@@ -1,0 +1,72 @@
+/// One HTTP exchange for the transport. Built by the providers, upload and download code.
+struct HTTPRequest: Sendable {
+    enum Method: String, Sendable { case get = "GET", post = "POST" }
+
+    enum Body: Sendable {
+        case none
+        case bytes([UInt8], contentType: String)
+        /// multipart/form-data; file parts are streamed from disk by libcurl, not loaded.
+        case multipart([MultipartPart])
+    }
+
+    var method: Method
+    var url: String
+    var headers: [(name: String, value: String)] = []
+    var body: Body = .none
+    var connectTimeout: Duration = .seconds(10)
+    /// The whole exchange; nil for none (downloads rely on the stall timeout instead).
+    var timeout: Duration? = .seconds(60)
+    /// No byte for this long fails the request.
+    var stallTimeout: Duration = .seconds(30)
+    /// The reply body may not exceed this many bytes.
+    var maxResponseBytes: Int = 16 << 20
+    /// When set, the reply body goes to this file instead of memory.
+    var destination: String?
+    /// Redirects are followed only where no credential is sent (downloads).
+    var followRedirects = false
+
+    init(_ method: Method, _ url: String) {
+        self.method = method
+        self.url = url
+    }
+}
+
+struct MultipartPart: Sendable {
+    enum Content: Sendable {
+        case text(String)
+        case file(path: String, fileName: String, mimeType: String)
+    }
+    var name: String
+    var content: Content
+}
+
+struct HTTPResponse: Sendable {
+    var status: Int
+    /// Header names in lower case; the last value wins.
+    var headers: [String: String]
+    var body: [UInt8]
+    /// Bytes written to `destination`, for downloads.
+    var bytesWritten: Int
+
+    var contentType: String { headers["content-type"] ?? "" }
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A request that failed below HTTP: no reply came.
+struct TransportError: Error, Sendable {
+    enum Kind: Sendable {
+        case connect, timeout, stalled, tooLarge, cancelled, file, other
+    }
+    var kind: Kind
+    var message: String
+    /// False only when the request certainly never reached the server (so resending it
+    /// cannot create a task twice).
+    var mayHaveBeenSent: Bool
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

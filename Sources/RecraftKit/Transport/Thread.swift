@@ -1,0 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts a detached POSIX thread running `body`. The transport needs its own thread
+/// (libcurl's poll blocks), and Foundation's `Thread` is not in FoundationEssentials.
+func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+    final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+    let context = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let result = pthread_create(&thread, nil, { raw in
+        guard let raw else { return nil }
+        Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
+        return nil
+    }, context)
+    if result != 0 {
+        // No thread: run inline would block the caller forever, so release and give up;
+        // requests then fail with their timeouts. This only happens when the process is out of threads.
+        Unmanaged<Box>.fromOpaque(context).release()
+        return
+    }
+    pthread_detach(thread)
+}
