@@ -1,0 +1,71 @@
+import FoundationEssentials
+
+extension Client: ProviderAPI {
+    /// One authenticated exchange with the provider's own hosts. No retry here: callers
+    /// wrap it in `retrying`, which knows whether a resend is safe.
+    func call(_ request: HTTPRequest, idempotent: Bool) async throws(RecraftError) -> HTTPResponse {
+        var request = request
+        request.headers.append(("Authorization", "Bearer \(configuration.apiKey)"))
+        request.headers.append(("Accept", "application/json"))
+        request.connectTimeout = configuration.connectTimeout
+        request.timeout = configuration.requestTimeout
+        request.maxResponseBytes = configuration.maxResponseBytes
+        request.followRedirects = false  // a redirect must not carry the key elsewhere
+        do {
+            return try await transport.perform(request)
+        } catch let error as TransportError {
+            throw Self.classify(error, idempotent: idempotent)
+        } catch {
+            throw RecraftError(.internal, "unexpected transport error: \(error)")
+        }
+    }
+
+    static func classify(_ error: TransportError, idempotent: Bool) -> RecraftError {
+        switch error.kind {
+        case .cancelled: return RecraftError(.cancelled, error.message)
+        case .tooLarge: return RecraftError(.protocolError, error.message)
+        case .file: return RecraftError(.io, error.message)
+        case .connect, .timeout, .stalled, .other:
+            if error.mayHaveBeenSent && !idempotent {
+                return RecraftError(.submitUncertain,
+                    "\(error.message). The request went out but no reply came, so the task may exist at the provider and may be charged; it was not sent again. Check the provider's dashboard or task list before submitting again")
+            }
+            return RecraftError(error.kind == .timeout || error.kind == .stalled ? .timeout : .network, error.message)
+        }
+    }
+
+    /// Runs `operation`, trying again after failures that are safe to retry: for requests
+    /// that create something (`idempotent: false`), only when the provider certainly did
+    /// not take it (no connection, 429, maintenance, a 5xx reply).
+    func retrying<T: Sendable>(idempotent: Bool, _ operation: () async throws(RecraftError) -> T) async throws(RecraftError) -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await operation()
+            } catch {
+                guard attempt < configuration.maxRetries, Self.isRetryable(error, idempotent: idempotent) else { throw error }
+                do { try await Task.sleep(for: retryDelay(attempt: attempt)) } catch { throw RecraftError(.cancelled, "cancelled while waiting to retry") }
+                attempt += 1
+            }
+        }
+    }
+
+    static func isRetryable(_ error: RecraftError, idempotent: Bool) -> Bool {
+        switch error.code {
+        case .rateLimited: return error.providerCode != "433"  // a usage cap does not lift in seconds
+        case .providerUnavailable, .network: return true
+        case .timeout, .protocolError: return idempotent
+        default: return false
+        }
+    }
+
+    /// Uploads a local file through the kie upload API and returns its public URL.
+    /// Uploads are free and each gets a fresh name, so any failure may be retried.
+    func upload(path: String) async throws(RecraftError) -> String {
+        let mimeType = InputCheck.mimeType(ofFile: path)
+        return try await retrying(idempotent: true) { () async throws(RecraftError) -> String in
+            let response = try await call(KieUpload.request(path: path, configuration: configuration, mimeType: mimeType), idempotent: true)
+            return try KieUpload.decode(response, keyVariable: configuration.provider.apiKeyVariable)
+        }
+    }
+}

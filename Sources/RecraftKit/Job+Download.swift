@@ -1,0 +1,143 @@
+import Dispatch
+import FoundationEssentials
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Job {
+    /// Saves result `index` to `path` (a file, or an existing directory to save into).
+    /// Written to a temporary file beside it and renamed, so `path` never holds half a file.
+    /// The request carries no API key: result hosts are not the provider's API.
+    @discardableResult
+    public func download(_ index: Int = 0, to path: String) async throws(RecraftError) -> String {
+        do throws(RecraftError) {
+            let result = try result(at: index)
+            let target = targetPath(path, index: index, result: result)
+            let partial = target + ".recraft-partial"
+            switch result {
+            case .url(let url):
+                try await fetch(url, to: partial)
+            case .inline(let bytes, _):
+                try write(bytes, to: partial)
+            }
+            guard rename(partial, target) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(partial)
+                throw RecraftError(.io, "cannot move the download into \(target): \(reason)")
+            }
+            return target
+        } catch {
+            throw client.redacted(error)
+        }
+    }
+
+    /// Blocking `download`, for the C API. Must not be called from a Swift concurrency thread.
+    public func downloadBlocking(_ index: Int = 0, to path: String) throws(RecraftError) -> String {
+        let box = ResultBox<String>()
+        let done = DispatchSemaphore(value: 0)
+        Task { [self] in
+            do throws(RecraftError) { box.value = .success(try await download(index, to: path)) } catch { box.value = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return try box.get()
+    }
+
+    func result(at index: Int) throws(RecraftError) -> JobResult {
+        let (state, results, error) = core.withLock { ($0.state, $0.results, $0.error) }
+        switch state {
+        case .succeeded:
+            guard results.indices.contains(index) else {
+                throw RecraftError(.notReady, "the job has \(results.count) result(s); index \(index) is out of range")
+            }
+            return results[index]
+        case .failed, .cancelled:
+            throw RecraftError(error?.code ?? .jobFailed, "the job \(state) so there is nothing to download: \(error?.message ?? "no reason given")",
+                               httpStatus: error?.httpStatus, providerCode: error?.providerCode)
+        case .pending, .running:
+            throw RecraftError(.notReady, "the job is still \(state): wait for it to succeed before downloading")
+        }
+    }
+
+    private func targetPath(_ path: String, index: Int, result: JobResult) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return path }
+        let base = (id ?? "job").filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+        let ext: String
+        switch result {
+        case .url(let url):
+            let last = URL(string: url)?.lastPathComponent ?? ""
+            ext = last.contains(".") ? String(last.split(separator: ".").last ?? "bin") : "bin"
+        case .inline(_, let mimeType):
+            ext = mimeType.split(separator: "/").last.map { $0 == "svg+xml" ? "svg" : String($0) } ?? "bin"
+        }
+        return (path.hasSuffix("/") ? path : path + "/") + "\(base)-\(index).\(ext)"
+    }
+
+    private func fetch(_ url: String, to partial: String) async throws(RecraftError) {
+        let configuration = client.configuration
+        if url.lowercased().hasPrefix("http://") && !configuration.allowInsecureHTTP && !Configuration.isLoopback(url) {
+            throw RecraftError(.protocolError, "the result URL uses plain http to a remote host; set \"allow_insecure_http\": true to accept it")
+        }
+        var request = HTTPRequest(.get, url)  // no Authorization: never send the key to a file host
+        request.connectTimeout = configuration.connectTimeout
+        request.timeout = nil
+        request.maxResponseBytes = configuration.maxDownloadBytes
+        request.destination = partial
+        request.followRedirects = true
+        let response: HTTPResponse
+        do throws(RecraftError) {
+            response = try await client.retrying(idempotent: true) { () async throws(RecraftError) -> HTTPResponse in
+                let response: HTTPResponse
+                do { response = try await client.transport.perform(request) } catch let error as TransportError {
+                    throw Client.classify(error, idempotent: true)
+                } catch { throw RecraftError(.internal, "\(error)") }
+                if (500...599).contains(response.status) || response.status == 429 {
+                    throw RecraftError(.providerUnavailable, "the result host answered HTTP \(response.status)", httpStatus: response.status)
+                }
+                return response
+            }
+        } catch {
+            unlink(partial)
+            throw error
+        }
+        guard (200..<300).contains(response.status) else {
+            unlink(partial)
+            let advice = response.status == 404 || response.status == 410
+                ? "the result file is gone (providers keep results about 24 h); run the job again"
+                : "try again later"
+            throw RecraftError(.notFound, "the result host answered HTTP \(response.status) for result \(url); \(advice)", httpStatus: response.status)
+        }
+    }
+
+    private func write(_ bytes: [UInt8], to partial: String) throws(RecraftError) {
+        let fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RecraftError(.io, "cannot write \(partial): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                unlink(partial)
+                throw RecraftError(.io, "cannot write \(partial): \(reason)")
+            }
+            offset += written
+        }
+        fsync(fd)
+    }
+}
+
+/// Carries a result out of a Task to a blocked thread.
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+    var value: Result<T, RecraftError>?
+    func get() throws(RecraftError) -> T {
+        switch value {
+        case .success(let value)?: return value
+        case .failure(let error)?: throw error
+        case nil: throw RecraftError(.internal, "a blocking call returned without a result")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// The job's background work: upload if needed, create the task, poll until it ends.
+extension Job {
+    func drive() async {
+        do {
+            if let request {
+                try await submit(request)
+            }
+            if state == .running { try await pollUntilDone() }
+        } catch {
+            if error.code == .cancelled && state == .cancelled { return }
+            finish(.failed, error: error)
+        }
+    }
+
+    private func submit(_ request: JobRequest) async throws(RecraftError) {
+        var request = request
+        if case .file(let path) = request.image, client.provider.takesURLInput {
+            request.image = .url(try await client.upload(path: path))
+        }
+        let submission = try await client.retrying(idempotent: false) { () async throws(RecraftError) -> Submission in
+            try await client.provider.submit(request, through: client)
+        }
+        switch submission {
+        case .accepted(let taskId):
+            core.withLock { core in
+                guard !core.state.isTerminal else { return }
+                core.taskId = taskId
+                core.state = .running
+            }
+        case .finished(let taskId, let results):
+            core.withLock { $0.taskId = taskId }
+            finish(.succeeded, results: results)
+        }
+    }
+
+    private func pollUntilDone() async throws(RecraftError) {
+        guard let taskId = id else { return }
+        var schedule = PollSchedule(initial: client.configuration.pollInitial, maximum: client.configuration.pollMax)
+        var unknownStreak = 0
+        while !state.isTerminal {
+            try await sleepBeforePoll(schedule.next(), taskId: taskId)
+            let status: TaskStatus
+            do {
+                status = try await client.retrying(idempotent: true) { () async throws(RecraftError) -> TaskStatus in
+                    core.withLock { $0.polls += 1 }
+                    return try await client.provider.status(taskId: taskId, operation: operation, through: client)
+                }
+                unknownStreak = 0
+            } catch where error.code == .notFound && request != nil && unknownStreak < 3 {
+                // kie answers "recordInfo is null" for a task created a moment ago; give
+                // a freshly created task a few polls before calling it unknown.
+                unknownStreak += 1
+                continue
+            }
+            switch status {
+            case .running(let detail):
+                core.withLock { $0.providerState = detail }
+            case .succeeded(let results):
+                core.withLock { $0.providerState = "success" }
+                finish(.succeeded, results: results)
+            case .failed(let error):
+                core.withLock { $0.providerState = "fail" }
+                finish(.failed, error: error)
+            }
+        }
+    }
+
+    /// Sleeps `wait`, or fails the job with a timeout when its deadline comes first.
+    private func sleepBeforePoll(_ wait: Duration, taskId: String) async throws(RecraftError) {
+        let now = ContinuousClock.now
+        if now + wait > deadline {
+            if deadline > now { try await sleep(until: deadline) }
+            let limit = client.configuration.jobTimeout.milliseconds / 1000
+            throw RecraftError(.timeout,
+                "the job did not finish within \(limit) s (job_timeout_ms); task \(taskId) is not lost: reopen it by id later to collect it")
+        }
+        try await sleep(until: now + wait)
+    }
+
+    private func sleep(until instant: ContinuousClock.Instant) async throws(RecraftError) {
+        do { try await Task.sleep(until: instant, clock: .continuous) } catch {
+            throw RecraftError(.cancelled, "the job was cancelled")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Dispatch
+import FoundationEssentials
+import Synchronization
+
+/// One image operation at a provider, from submit to result. Safe to use from any
+/// thread. The work runs in the background; `state`, `wait` and `download` observe it.
+public final class Job: Sendable {
+    public let operation: Operation
+    let client: Client
+    let request: JobRequest?
+    let deadline: ContinuousClock.Instant
+    let core: Mutex<Core>
+    /// Entered at creation, left once when the job ends: blocking waiters wait on it.
+    let ended = DispatchGroup()
+
+    struct Core {
+        var state: JobState = .pending
+        var taskId: String?
+        var providerState: String?
+        var results: [JobResult] = []
+        var error: RecraftError?
+        var polls = 0
+        var driver: Task<Void, Never>?
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
+        var expiredWaiters: Set<Int> = []
+    }
+
+    /// A new submission.
+    init(client: Client, request: JobRequest) {
+        self.operation = request.operation
+        self.client = client
+        self.request = request
+        self.deadline = .now + client.configuration.jobTimeout
+        self.core = Mutex(Core())
+        start()
+    }
+
+    /// A task the provider already has.
+    init(client: Client, operation: Operation, taskId: String) {
+        self.operation = operation
+        self.client = client
+        self.request = nil
+        self.deadline = .now + client.configuration.jobTimeout
+        var core = Core()
+        core.taskId = taskId
+        core.state = .running
+        self.core = Mutex(core)
+        start()
+    }
+
+    private func start() {
+        ended.enter()
+        let driver = Task { [self] in await drive() }
+        core.withLock { $0.driver = driver }
+    }
+
+    /// The provider's task id; nil until the provider has accepted the task.
+    public var id: String? { core.withLock { $0.taskId } }
+    public var state: JobState { core.withLock { $0.state } }
+    /// The provider's own word for the state (`queuing`, `generating`, …), if any.
+    public var providerState: String? { core.withLock { $0.providerState } }
+    /// The results, once the job has succeeded.
+    public var results: [JobResult] { core.withLock { $0.results } }
+    /// Why the job failed, was cancelled or timed out.
+    public var error: RecraftError? { core.withLock { $0.error } }
+    /// How many status requests the job has made.
+    public var polls: Int { core.withLock { $0.polls } }
+
+    /// Stops the job locally, from any thread: waiters return at once with `.cancelled`.
+    /// The provider is not told (neither kie nor Recraft has a cancel call); a task it
+    /// already accepted may still finish and be charged, and can be reopened by id.
+    public func cancel() {
+        let driver = core.withLock { $0.driver }
+        finish(.cancelled, error: RecraftError(.cancelled, "the job was cancelled" +
+            (id.map { "; the provider may still run task \($0): reopen it by id to collect it" } ?? "")))
+        driver?.cancel()
+    }
+
+    /// Moves the job to a terminal state, once; later calls are ignored.
+    func finish(_ state: JobState, results: [JobResult] = [], error: RecraftError? = nil) {
+        let waiters = core.withLock { core -> [CheckedContinuation<Void, Never>]? in
+            guard !core.state.isTerminal else { return nil }
+            core.state = state
+            core.results = results
+            core.error = error.map(client.redacted)
+            core.driver = nil
+            defer { core.waiters = [:] }
+            return Array(core.waiters.values)
+        }
+        guard let waiters else { return }
+        ended.leave()
+        for waiter in waiters { waiter.resume() }
+    }
+}

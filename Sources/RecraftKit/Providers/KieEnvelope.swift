@@ -1,0 +1,73 @@
+/// kie's reply envelope `{code, msg|message, data}`, shared by the market, dedicated and
+/// upload APIs. The body `code` is checked even on HTTP 200: kie answers a bad key with
+/// HTTP 200 and `code: 401`.
+struct KieEnvelope {
+    let code: Int
+    let message: String
+    let data: JSONValue
+
+    /// Decodes the reply or throws the error it carries.
+    init(_ response: HTTPResponse, service: String, keyVariable: String?) throws(RecraftError) {
+        let json = JSONValue.parse(response.body)
+        if !(200..<300).contains(response.status) {
+            throw Self.httpError(response, json: json, service: service, keyVariable: keyVariable)
+        }
+        guard let json, json.object != nil else {
+            throw RecraftError(.protocolError,
+                "\(service) sent a reply that is not a JSON object (HTTP \(response.status), \(response.body.count) bytes); try again later",
+                httpStatus: response.status)
+        }
+        guard let code = json["code"]?.int else {
+            throw RecraftError(.protocolError, "\(service) sent a reply with no \"code\"", httpStatus: response.status)
+        }
+        self.code = code
+        // The docs use both spellings: the OpenAPI says `msg`, an example says `message`.
+        self.message = json["msg"]?.string ?? json["message"]?.string ?? ""
+        self.data = json["data"] ?? .null
+        if code != 200 {
+            throw Self.bodyError(code: code, message: message, httpStatus: response.status, service: service, keyVariable: keyVariable)
+        }
+    }
+
+    static func bodyError(code: Int, message: String, httpStatus: Int?, service: String, keyVariable: String?) -> RecraftError {
+        let said = message.isEmpty ? "\(service) answered code \(code)" : "\(service) answered code \(code): \(message)"
+        let keyHint = keyVariable.map { "check the API key (\($0) or \"api_key\")" } ?? "check the API key"
+        let (errorCode, advice): (RecraftError.Code, String) = switch code {
+        case 401: (.authentication, keyHint)
+        case 402: (.insufficientCredits, "top up the account's credits, then submit again")
+        case 404: (.notFound, "check the base URL and the task id")
+        case 422 where message == "recordInfo is null": (.notFound, "the provider does not know this task id; check it, or the key it was created with")
+        case 422: (.invalidArgument, "fix the request; resending it unchanged will fail again")
+        case 429: (.rateLimited, "too many requests: wait and submit again, or lower concurrency")
+        case 433: (.rateLimited, "this key's usage cap is reached: raise it in the provider's console or use another key")
+        case 455: (.providerUnavailable, "the provider is in maintenance: try again later")
+        case 500: (.providerUnavailable, "the provider had an internal error: try again later")
+        case 501: (.jobFailed, "the provider could not generate the result")
+        case 505: (.unsupported, "the provider has disabled this feature")
+        default: (.protocolError, "an undocumented code; try again later")
+        }
+        return RecraftError(errorCode, "\(said); \(advice)", httpStatus: httpStatus, providerCode: String(code))
+    }
+
+    static func httpError(_ response: HTTPResponse, json: JSONValue?, service: String, keyVariable: String?) -> RecraftError {
+        let status = response.status
+        let said = json?["msg"]?.string ?? json?["message"]?.string ?? String(response.bodyText.prefix(200)).trimmed
+        if let code = json?["code"]?.int, code != 200 {
+            var error = bodyError(code: code, message: said, httpStatus: status, service: service, keyVariable: keyVariable)
+            error.httpStatus = status
+            return error
+        }
+        let text = said.isEmpty ? "\(service) answered HTTP \(status)" : "\(service) answered HTTP \(status): \(said)"
+        switch status {
+        case 403 where said.contains("1010"):
+            return RecraftError(.authentication, "\(text); Cloudflare blocked the client (error 1010), not the key: keep the default user_agent", httpStatus: status)
+        case 401, 403:
+            return RecraftError(.authentication, "\(text); check the API key (\(keyVariable ?? "api_key"))", httpStatus: status)
+        case 402: return RecraftError(.insufficientCredits, "\(text); top up the account's credits", httpStatus: status)
+        case 404: return RecraftError(.notFound, "\(text); check the base URL", httpStatus: status)
+        case 429: return RecraftError(.rateLimited, "\(text); wait and try again", httpStatus: status)
+        case 500...599: return RecraftError(.providerUnavailable, "\(text); try again later", httpStatus: status)
+        default: return RecraftError(.invalidArgument, "\(text)", httpStatus: status)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import FoundationEssentials
+
+/// kie.ai's Market job API (and resellers that mirror it): `POST /api/v1/jobs/createTask`,
+/// then `GET /api/v1/jobs/recordInfo?taskId=` until the state is `success` or `fail`.
+struct MarketProvider: Provider {
+    let preset: Preset
+    var takesURLInput: Bool { true }
+
+    /// The Market's Recraft models; the only two it has.
+    static let models: [Operation: String] = [
+        .crispUpscale: "recraft/crisp-upscale",
+        .removeBackground: "recraft/remove-background",
+    ]
+
+    var service: String { preset == .sandbox ? "the sandbox" : preset.rawValue }
+
+    func validate(_ request: JobRequest) throws(RecraftError) {
+        guard Self.models[request.operation] != nil else {
+            throw RecraftError(.unsupported,
+                "\(preset.rawValue) does not offer \(request.operation.rawValue); it offers \(Self.models.keys.map(\.rawValue).sorted().joined(separator: ", "))")
+        }
+        if let option = request.options.keys.sorted().first {
+            throw RecraftError(.unsupported,
+                "\(preset.rawValue) takes no options for \(request.operation.rawValue) (got \"\(option)\"): the Market models have none")
+        }
+    }
+
+    func submit(_ request: JobRequest, through api: ProviderAPI) async throws(RecraftError) -> Submission {
+        guard let model = Self.models[request.operation] else { try validate(request); return .accepted(taskId: "") }
+        guard case .url(let image) = request.image else {
+            throw RecraftError(.internal, "a local file reached the market submit without being uploaded")
+        }
+        var body: [String: JSONValue] = ["model": .string(model), "input": .object(["image": .string(image)])]
+        if let callback = request.callbackURL { body["callBackUrl"] = .string(callback) }
+        var http = HTTPRequest(.post, api.configuration.baseURL + "/api/v1/jobs/createTask")
+        http.body = .bytes(Array(JSONValue.object(body).serialized().utf8), contentType: "application/json")
+        let response = try await api.call(http, idempotent: false)
+        let envelope = try KieEnvelope(response, service: service, keyVariable: preset.apiKeyVariable)
+        guard let taskId = envelope.data["taskId"]?.string, !taskId.isEmpty else {
+            throw RecraftError(.protocolError, "\(service) accepted the task but sent no taskId", httpStatus: response.status)
+        }
+        return .accepted(taskId: taskId)
+    }
+
+    func status(taskId: String, operation: Operation, through api: ProviderAPI) async throws(RecraftError) -> TaskStatus {
+        let http = HTTPRequest(.get, api.configuration.baseURL + "/api/v1/jobs/recordInfo?taskId=" + taskId.percentEncodedQueryValue)
+        let response = try await api.call(http, idempotent: true)
+        let envelope = try KieEnvelope(response, service: service, keyVariable: preset.apiKeyVariable)
+        return try Self.decodeRecord(envelope.data, service: service)
+    }
+
+    /// Reads `data` of a recordInfo reply (or of a callback, which has the same shape).
+    static func decodeRecord(_ data: JSONValue, service: String) throws(RecraftError) -> TaskStatus {
+        guard data.object != nil else {
+            throw RecraftError(.protocolError, "\(service) sent a task record with no data")
+        }
+        let state = data["state"]?.string?.lowercased() ?? ""
+        switch state {
+        case "waiting", "queuing", "generating", "pending", "processing", "queued", "running":
+            return .running(detail: state)
+        case "success", "succeeded", "completed":
+            let urls = resultURLs(data["resultJson"])
+            guard !urls.isEmpty else {
+                throw RecraftError(.protocolError, "\(service) reported success but sent no result URL")
+            }
+            return .succeeded(urls.map(JobResult.url))
+        case "fail", "failed", "error":
+            let code = data["failCode"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+            let message = data["failMsg"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "no reason given"
+            return .failed(RecraftError(.jobFailed, "the task failed at \(service)" + (code.map { " (code \($0))" } ?? "") + ": \(message)",
+                                        providerCode: code))
+        default:
+            // A state the dialect does not define: keep polling (the job's deadline bounds it).
+            return .running(detail: state.isEmpty ? "unknown" : state)
+        }
+    }
+
+    /// `resultJson` is documented as a JSON *string*; resellers send an object, failures
+    /// send `""` or `null`. Accept all of them.
+    static func resultURLs(_ value: JSONValue?) -> [String] {
+        var result = value
+        if case .string(let text)? = value { result = text.isEmpty ? nil : JSONValue.parse(Array(text.utf8)) }
+        let urls = result?["resultUrls"]?.array?.compactMap(\.string) ?? []
+        return urls.filter { !$0.isEmpty }
+    }
+}
