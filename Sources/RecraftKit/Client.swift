@@ -15,9 +15,7 @@ public final class Client: Sendable {
 
     /// A client from the JSON configuration the C API and the bindings use.
     public convenience init(json: String) throws(RecraftError) {
-        do { try self.init(try Configuration(json: json)) } catch let error as RecraftError { throw error } catch {
-            throw RecraftError(.internal, "unexpected error: \(error)")
-        }
+        try self.init(try Configuration(json: json))
     }
 
     deinit { transport.shutdown() }

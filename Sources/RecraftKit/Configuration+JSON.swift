@@ -10,7 +10,7 @@ extension Configuration {
 
     /// Parses the JSON object the C API and the bindings pass. Unknown keys are refused,
     /// so that a typo (`"apiKey"`) is an error rather than a silently ignored setting.
-    public init(json: String) throws {
+    public init(json: String) throws(RecraftError) {
         guard let value = JSONValue.parse(Array(json.utf8)), let object = value.object else {
             throw RecraftError(.invalidConfig, "the config is not a JSON object: pass e.g. {\"provider\": \"kie\"}")
         }
@@ -57,19 +57,19 @@ struct FieldReader {
     let what: String
     let code: RecraftError.Code
 
-    func string(_ key: String) throws -> String? {
+    func string(_ key: String) throws(RecraftError) -> String? {
         guard let value = object[key], !value.isNull else { return nil }
         guard case .string(let text) = value else { throw wrongType(key, "a string") }
         return text
     }
 
-    func bool(_ key: String) throws -> Bool? {
+    func bool(_ key: String) throws(RecraftError) -> Bool? {
         guard let value = object[key], !value.isNull else { return nil }
         guard let flag = value.bool else { throw wrongType(key, "true or false") }
         return flag
     }
 
-    func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+    func integer(_ key: String, in range: ClosedRange<Int>) throws(RecraftError) -> Int? {
         guard let value = object[key], !value.isNull else { return nil }
         guard case .number = value, let number = value.int else { throw wrongType(key, "a whole number") }
         guard range.contains(number) else {
@@ -78,7 +78,7 @@ struct FieldReader {
         return number
     }
 
-    func milliseconds(_ key: String) throws -> Duration? {
+    func milliseconds(_ key: String) throws(RecraftError) -> Duration? {
         try integer(key, in: 1...(7 * 24 * 3600 * 1000)).map { .milliseconds($0) }
     }
 

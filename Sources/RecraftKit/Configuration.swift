@@ -41,7 +41,7 @@ public struct Configuration: Sendable {
     /// A configuration for `provider`, with the API key from its environment variable
     /// unless `apiKey` is given.
     public init(provider: Preset, apiKey: String? = nil, baseURL: String? = nil, uploadURL: String? = nil,
-                allowInsecureHTTP: Bool = false) throws {
+                allowInsecureHTTP: Bool = false) throws(RecraftError) {
         self.provider = provider
         self.allowInsecureHTTP = allowInsecureHTTP
         guard let base = baseURL ?? provider.defaultBaseURL else {
@@ -59,7 +59,7 @@ public struct Configuration: Sendable {
         pollMax = local ? .seconds(2) : .seconds(15)
     }
 
-    static func resolveKey(_ explicit: String?, provider: Preset) throws -> String {
+    static func resolveKey(_ explicit: String?, provider: Preset) throws(RecraftError) -> String {
         if let explicit {
             guard !explicit.isEmpty else { throw RecraftError(.invalidConfig, "api_key is empty: pass the key, or leave it out to read it from the environment") }
             guard !explicit.contains(where: { $0.isNewline || $0 == "\0" }) else {
@@ -76,7 +76,7 @@ public struct Configuration: Sendable {
     }
 
     /// Validates a URL setting and drops a trailing slash.
-    static func checkedURL(_ text: String, field: String, allowInsecure: Bool) throws -> String {
+    static func checkedURL(_ text: String, field: String, allowInsecure: Bool) throws(RecraftError) -> String {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
             throw RecraftError(.invalidConfig, "\(field) \"\(text)\" is not an absolute http(s) URL")
         }

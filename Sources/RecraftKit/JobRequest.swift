@@ -40,7 +40,7 @@ public struct JobRequest: Sendable {
     static let jsonKeys: Set<String> = ["operation", "image", "callback_url", "options"]
 
     /// Parses `{"operation": "crisp_upscale", "image": "in.png", "callback_url": "…", "options": {…}}`.
-    public init(json: String) throws {
+    public init(json: String) throws(RecraftError) {
         guard let value = JSONValue.parse(Array(json.utf8)), let object = value.object else {
             throw RecraftError(.invalidArgument,
                 "the request is not a JSON object: pass e.g. {\"operation\": \"crisp_upscale\", \"image\": \"photo.png\"}")

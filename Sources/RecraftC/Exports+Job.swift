@@ -1,0 +1,98 @@
+import RecraftKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The provider's task id, or NULL while the provider has not accepted the task yet (or
+/// never did, or job is not a live handle). Borrowed; valid until the job is freed.
+@c public func recraft_job_id(_ job: UnsafeRawPointer?) -> UnsafePointer<CChar>? {
+    (try? Handles.get(job, as: JobHandle.self, "job"))?.id
+}
+
+/// Stores the job's current state in *state_out without blocking: the state the
+/// background engine last saw (it polls the provider on its own schedule).
+@c public func recraft_job_poll(_ job: OpaquePointer?, _ state_out: UnsafeMutablePointer<recraft_state>?) -> recraft_status {
+    guarded { () throws(RecraftError) in
+        let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")
+        try output(state_out, "state_out").pointee = recraft_state(handle.job.state)
+    }
+}
+
+/// Blocks until the job ends or timeout_ms passes (timeout_ms < 0: no limit but the
+/// job's own deadline, job_timeout_ms), then stores the state in *state_out. Returns
+/// RECRAFT_OK in both cases: a job that failed is RECRAFT_STATE_FAILED, with the reason
+/// in recraft_job_error_code() and recraft_job_error_message(); after a timeout the job
+/// goes on and can be waited on again. Safe to call from several threads at once.
+@c public func recraft_job_wait(_ job: OpaquePointer?, _ timeout_ms: Int64, _ state_out: UnsafeMutablePointer<recraft_state>?) -> recraft_status {
+    guarded { () throws(RecraftError) in
+        let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")
+        let out = try output(state_out, "state_out")
+        out.pointee = recraft_state(handle.job.waitBlocking(timeout: timeout_ms < 0 ? nil : .milliseconds(timeout_ms)))
+    }
+}
+
+/// The number of results: 0 until the job has succeeded (or for a non-live handle).
+@c public func recraft_job_result_count(_ job: UnsafeRawPointer?) -> UInt {
+    UInt((try? Handles.get(job, as: JobHandle.self, "job"))?.results.count ?? 0)
+}
+
+/// Result index's URL (a data: URL when the provider sent the bytes inline), or NULL when
+/// there is no such result. Borrowed; valid until the job is freed.
+@c public func recraft_job_result_url(_ job: UnsafeRawPointer?, _ index: UInt) -> UnsafePointer<CChar>? {
+    guard let results = (try? Handles.get(job, as: JobHandle.self, "job"))?.results, index < UInt(results.count) else { return nil }
+    return UnsafePointer(results[Int(index)])
+}
+
+/// Downloads result index to path: a file path, or an existing directory to save into.
+/// Blocks until done. The file appears whole or not at all. The API key is not sent to
+/// the result host. Does not take ownership of path. Returns RECRAFT_ERR_NOT_READY before
+/// the job has succeeded, the job's error code after it failed.
+@c public func recraft_job_download(_ job: OpaquePointer?, _ index: UInt, _ path: UnsafePointer<CChar>?) -> recraft_status {
+    guarded { () throws(RecraftError) in
+        let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")
+        let target = try argument(path, "path")
+        guard !target.isEmpty else { throw RecraftError(.invalidArgument, "path is empty: pass a file or directory path") }
+        _ = try handle.job.downloadBlocking(Int(min(index, UInt(Int.max))), to: target)
+    }
+}
+
+/// The job as a JSON object: id, operation, state, provider_state, results, error
+/// {code, name, message, http_status, provider_code}, polls. NULL for a non-live handle.
+/// Caller owns; free with recraft_string_free.
+@c public func recraft_job_json(_ job: UnsafeRawPointer?) -> UnsafeMutablePointer<CChar>? {
+    guard let handle = try? Handles.get(job, as: JobHandle.self, "job") else {
+        fail(.errInvalidArgument, "job is NULL or not a live job handle")
+        return nil
+    }
+    return strdup(handle.job.snapshotJSON().replacingNUL())
+}
+
+/// Why the job failed or was cancelled: its error code, RECRAFT_OK while it has none.
+@c public func recraft_job_error_code(_ job: UnsafeRawPointer?) -> recraft_status {
+    guard let handle = try? Handles.get(job, as: JobHandle.self, "job") else { return .errInvalidArgument }
+    return handle.job.error.map { recraft_status($0.code) } ?? .ok
+}
+
+/// Why the job failed or was cancelled, in words; "" while it has no error.
+/// Borrowed; valid until the job is freed.
+@c public func recraft_job_error_message(_ job: UnsafeRawPointer?) -> UnsafePointer<CChar> {
+    (try? Handles.get(job, as: JobHandle.self, "job"))?.errorMessage ?? UnsafePointer(emptyMessage)
+}
+
+/// Cancels the job locally, from any thread: waiters return at once with
+/// RECRAFT_STATE_CANCELLED. Neither kie nor Recraft can cancel a task, so one the
+/// provider accepted may still run; it can be reopened by id.
+@c public func recraft_job_cancel(_ job: OpaquePointer?) -> recraft_status {
+    guarded { () throws(RecraftError) in
+        try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job").job.cancel()
+    }
+}
+
+/// Frees a job handle. A job still running is cancelled locally (its task id, if it has
+/// one, can be reopened later with recraft_job_open). Accepts NULL; a second free of
+/// the same handle is ignored.
+@c public func recraft_job_free(_ job: OpaquePointer?) {
+    guard let handle = Handles.release(UnsafeRawPointer(job), as: JobHandle.self) else { return }
+    if !handle.job.state.isTerminal { handle.job.cancel() }
+}
