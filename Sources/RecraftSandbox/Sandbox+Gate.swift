@@ -1,0 +1,106 @@
+// The one place every request passes through before its handler: counting, routing,
+// the Cloudflare-style User-Agent check, the body size cap, then the fault plan, then
+// the dialect's handler.
+
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// A request with its body received, as the dialect handlers see it.
+struct SandboxRequest: Sendable {
+    var endpoint: Endpoint
+    var method: HTTPRequest.Method
+    var path: String
+    var query: [String: String]
+    var headers: HTTPFields
+    var body: [UInt8]
+
+    var contentType: String { headers[.contentType] ?? "" }
+
+    /// The token of an `Authorization: Bearer <token>` header, if any.
+    var bearerToken: String? {
+        guard let value = headers[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingSpaces()
+        return token.isEmpty ? nil : token
+    }
+}
+
+extension Sandbox {
+    /// Uploads and images above this are refused with 413 before any parsing.
+    static let maxBodyBytes = 64 * 1024 * 1024
+    /// Distinct paths remembered in `requestsByPath`, so a scanner cannot grow it forever.
+    static let maxTrackedPaths = 1024
+
+    func respond(to request: Request) async -> Response {
+        let path = request.uri.path
+        counters.record { stats in
+            if stats.requestsByPath[path] != nil || stats.requestsByPath.count < Self.maxTrackedPaths {
+                stats.requestsByPath[path, default: 0] += 1
+            }
+        }
+        let started = ContinuousClock.now
+        let response = await gate(request, path: path)
+        if configuration.verbose {
+            let elapsed = ContinuousClock.now - started
+            let line = "\(request.method) \(request.uri) -> \(response.status.code) (\(elapsed))\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+        return response
+    }
+
+    private func gate(_ request: Request, path: String) async -> Response {
+        guard let endpoint = Endpoint(path: path) else { return Reply.notFound() }
+        guard endpoint.allowedMethods.contains(request.method) else {
+            return Reply.text("405 method not allowed", status: .methodNotAllowed)
+        }
+        if endpoint.isAPI, (request.headers[.userAgent] ?? "").trimmingSpaces().isEmpty {
+            // What kie's Cloudflare answers a client that sends no User-Agent.
+            return Reply.text("error code: 1010", status: .forbidden)
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maxBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return Reply.text("413 request entity too large (limit \(Self.maxBodyBytes) bytes)", status: .contentTooLarge)
+        } catch {
+            return Reply.text("400 could not read the request body", status: .badRequest)
+        }
+        var query = [String: String]()
+        for (key, value) in request.uri.queryParameters where query[String(key)] == nil {
+            query[String(key)] = String(value)
+        }
+        let incoming = SandboxRequest(
+            endpoint: endpoint, method: request.method, path: path, query: query,
+            headers: request.headers, body: Array(buffer: body)
+        )
+        if let injected = await faults.intercept(incoming) { return injected }
+        return await handle(incoming)
+    }
+
+    private func handle(_ request: SandboxRequest) async -> Response {
+        switch request.endpoint {
+        case .marketCreateTask: return await marketCreateTask(request)
+        case .marketRecordInfo: return marketRecordInfo(request)
+        case .dedicatedCreate(let operation): return await dedicatedCreate(request, operation: operation)
+        case .dedicatedRecordInfo(let operation): return dedicatedRecordInfo(request, operation: operation)
+        case .upload(let kind): return await upload(request, kind: kind)
+        case .recraft(let operation): return await recraftImage(request, operation: operation, dialect: .official)
+        case .mirror(let operation): return await recraftImage(request, operation: operation, dialect: .mirror)
+        case .file(let path): return serveFile(request, path: path)
+        case .stats: return Reply.encodable(counters.snapshot())
+        case .reset:
+            counters.reset()
+            return Reply.encodable(counters.snapshot())
+        }
+    }
+
+    /// Whether the request's Bearer token is acceptable under the configured key.
+    func isAuthorised(_ request: SandboxRequest) -> Bool {
+        guard let token = request.bearerToken else { return false }
+        guard let key = configuration.apiKey else { return true }
+        return token == key
+    }
+}

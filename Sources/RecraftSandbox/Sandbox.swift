@@ -1,0 +1,123 @@
+// The sandbox: a local emulator of every provider dialect RecraftKit speaks, on one
+// loopback base URL, at the real paths. It is written from the provider documents and
+// shares no code with the client, so a misreading cannot hide by being made twice.
+
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+public final class Sandbox: Sendable {
+    let configuration: SandboxConfiguration
+    let counters = StatsRecorder()
+    let files = FileStore()
+    let tasks = TaskStore()
+    let faults = FaultPlan()
+    private let runtime = Mutex(Runtime())
+
+    private struct Runtime {
+        var port = 0
+        var baseURL = ""
+        var server: Task<Void, Never>?
+        var background: [UUID: Task<Void, Never>] = [:]
+        var shutDown = false
+    }
+
+    private init(configuration: SandboxConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Starts a sandbox and returns once it is listening.
+    public static func start(_ configuration: SandboxConfiguration = .init()) async throws -> Sandbox {
+        let sandbox = Sandbox(configuration: configuration)
+        try await sandbox.listen()
+        return sandbox
+    }
+
+    /// `http://HOST:PORT`, no trailing slash.
+    public var baseURL: String { runtime.withLock { $0.baseURL } }
+
+    public var port: Int { runtime.withLock { $0.port } }
+
+    public func stats() -> SandboxStats { counters.snapshot() }
+
+    /// Stops listening and cancels pending work (image jobs, callbacks).
+    public func shutdown() async {
+        let (server, background) = runtime.withLock { state in
+            state.shutDown = true
+            defer { state.server = nil; state.background = [:] }
+            return (state.server, Array(state.background.values))
+        }
+        background.forEach { $0.cancel() }
+        server?.cancel()
+        await server?.value
+        for task in background { await task.value }
+    }
+
+    deinit {
+        runtime.withLock { state in
+            state.server?.cancel()
+            state.background.values.forEach { $0.cancel() }
+        }
+    }
+
+    private func listen() async throws {
+        let (ports, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
+        var logger = Logger(label: "recraft-sandbox")
+        logger.logLevel = .critical
+        let app = Application(
+            // Weak, so a sandbox dropped without shutdown() is stopped by its deinit.
+            responder: CallbackResponder<BasicRequestContext> { [weak self] request, _ in
+                guard let self else { return Response(status: .serviceUnavailable) }
+                return await self.respond(to: request)
+            },
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port ?? 0)) },
+            logger: logger
+        )
+        let server = Task {
+            do {
+                try await app.run()
+            } catch {
+                continuation.yield(.failure(error))
+            }
+            continuation.finish()
+        }
+        runtime.withLock { $0.server = server }
+        for await outcome in ports {
+            let port = try outcome.get()
+            let host = configuration.host == "0.0.0.0" || configuration.host == "::" ? "127.0.0.1" : configuration.host
+            let shownHost = host.contains(":") ? "[\(host)]" : host
+            runtime.withLock {
+                $0.port = port
+                $0.baseURL = "http://\(shownHost):\(port)"
+            }
+            return
+        }
+        throw SandboxError("the sandbox server stopped before it was listening")
+    }
+
+    /// Runs `work` as a tracked background task, cancelled by `shutdown()`.
+    func background(_ work: @escaping @Sendable () async -> Void) {
+        let id = UUID()
+        // Created under the lock so its own removal (which takes the lock) comes after the insert.
+        runtime.withLock { state in
+            guard !state.shutDown else { return }
+            state.background[id] = Task { [self] in
+                await work()
+                runtime.withLock { _ = $0.background.removeValue(forKey: id) }
+            }
+        }
+    }
+
+    var isShutDown: Bool { runtime.withLock { $0.shutDown } }
+
+    /// URL of a stored file, as clients should fetch it.
+    func fileURL(_ path: String) -> String { "\(baseURL)/files/\(path)" }
+}
+
+struct SandboxError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
