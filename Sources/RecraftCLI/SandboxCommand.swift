@@ -1,0 +1,78 @@
+// `recraft sandbox`: runs the emulator in the foreground. The first line on stdout is
+// exactly its base URL, flushed at once, so scripts and tests can read it and go.
+
+import ArgumentParser
+import Foundation
+import RecraftSandbox
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run a local emulator of every provider dialect (kie Market, kie dedicated, uploads, Recraft).",
+        discussion: """
+            Prints the base URL (e.g. http://127.0.0.1:43123) as the first line of stdout, then serves
+            until SIGINT or SIGTERM. Use that URL as base_url (and upload_url) with provider "sandbox".
+            """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on; 0 picks a free one.")
+    var port = 0
+
+    @Option(name: .customLong("task-duration-ms"), help: "Time from create to the end of a Market or dedicated task.")
+    var taskDurationMs = 300
+
+    @Option(help: "Random spread of the task duration, as a fraction (0.2 = ±20%).")
+    var spread = 0.0
+
+    @Option(name: .customLong("sync-delay-ms"), help: "Extra latency of the synchronous Recraft endpoints.")
+    var syncDelayMs = 0
+
+    @Option(name: .customLong("api-key"), help: "Accept only this Bearer token (default: any non-empty token).")
+    var apiKey: String?
+
+    @Option(name: .customLong("webhook-secret"), help: "Sign callbacks with this key (kie's HMAC-SHA256 scheme).")
+    var webhookSecret: String?
+
+    @Flag(name: .customLong("use-message-key"), help: "kie envelopes say \"message\" instead of \"msg\".")
+    var useMessageKey = false
+
+    @Flag(name: .customLong("omit-upload-download-url"), help: "Upload replies carry \"fileUrl\" instead of \"downloadUrl\".")
+    var omitUploadDownloadURL = false
+
+    @Flag(help: "Log each request to stderr.")
+    var verbose = false
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard taskDurationMs >= 0 else { throw ValidationError("--task-duration-ms must not be negative") }
+        guard syncDelayMs >= 0 else { throw ValidationError("--sync-delay-ms must not be negative") }
+        guard spread.isFinite, (0...1).contains(spread) else { throw ValidationError("--spread must be between 0 and 1") }
+        if apiKey?.isEmpty == true { throw ValidationError("--api-key must not be empty") }
+    }
+
+    func run() async throws {
+        var configuration = SandboxConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.taskDuration = .milliseconds(taskDurationMs)
+        configuration.durationSpread = spread
+        configuration.syncDelay = .milliseconds(syncDelayMs)
+        configuration.apiKey = apiKey
+        configuration.webhookSecret = webhookSecret
+        configuration.useMessageKey = useMessageKey
+        configuration.omitUploadDownloadURL = omitUploadDownloadURL
+        configuration.verbose = verbose
+
+        // Ignore the signals before listening, so one that arrives early is not fatal.
+        let signals = TerminationSignals()
+        let sandbox = try await Sandbox.start(configuration)
+        // Written straight to the file descriptor: nothing sits in a stdio buffer.
+        FileHandle.standardOutput.write(Data("\(sandbox.baseURL)\n".utf8))
+        let received = await signals.next()
+        if verbose { FileHandle.standardError.write(Data("sandbox: signal \(received), shutting down\n".utf8)) }
+        await sandbox.shutdown()
+    }
+}
