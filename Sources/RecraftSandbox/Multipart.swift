@@ -20,7 +20,7 @@ package struct MultipartError: Error, CustomStringConvertible {
 package enum Multipart {
     /// The boundary parameter of a `multipart/form-data` Content-Type, unquoted.
     package static func boundary(fromContentType contentType: String) -> String? {
-        let pieces = contentType.split(separator: ";").map { $0.trimmingSpaces() }
+        let pieces = splitParameters(contentType).map { $0.trimmingSpaces() }
         guard let kind = pieces.first, kind.lowercased() == "multipart/form-data" else { return nil }
         for piece in pieces.dropFirst() {
             guard let equals = piece.firstIndex(of: "=") else { continue }
