@@ -1,0 +1,174 @@
+import FoundationEssentials
+import Testing
+@testable import RecraftKit
+import RecraftSandbox
+
+/// The client against the in-process sandbox, over real HTTP on loopback.
+@Suite struct MarketIntegrationTests {
+    func withSandbox(_ configure: (inout SandboxConfiguration) -> Void = { _ in },
+                     _ body: (Sandbox) async throws -> Void) async throws {
+        var configuration = SandboxConfiguration()
+        configuration.taskDuration = .milliseconds(150)
+        configure(&configuration)
+        let sandbox = try await Sandbox.start(configuration)
+        do { try await body(sandbox) } catch { await sandbox.shutdown(); throw error }
+        await sandbox.shutdown()
+    }
+
+    func client(_ sandbox: Sandbox, extra: String = "") throws -> Client {
+        try Client(json: #"{"provider": "sandbox", "base_url": "\#(sandbox.baseURL)", "poll_initial_ms": 20, "poll_max_ms": 100, "max_retries": 1\#(extra)}"#)
+    }
+
+    @Test func uploadSubmitWaitDownloadUpscalesTheImage() async throws {
+        try await withSandbox { sandbox in
+            let input = try TestImages.file(width: 40, height: 30)
+            let job = try client(sandbox).submit(JobRequest(operation: .crispUpscale, image: .file(input)))
+            #expect(await job.wait(timeout: .seconds(20)) == .succeeded, "\(job.error?.message ?? "")")
+            #expect(job.id?.isEmpty == false)
+            let output = input + ".out.png"
+            try await job.download(to: output)
+            let size = try #require(TestImages.pngSize(Array(try Data(contentsOf: URL(fileURLWithPath: output)))))
+            #expect(size.width >= 80 && size.height >= 60, "\(size)")
+            let stats = sandbox.stats()
+            #expect(stats.uploads == 1)
+            #expect(stats.tasksCreated == 1)
+            #expect(stats.fileDownloads >= 1)
+            #expect(stats.fileDownloadsWithAuthorization == 0)
+            #expect(!FileManager.default.fileExists(atPath: output + ".recraft-partial"))
+        }
+    }
+
+    @Test func jobPassesThroughEveryMarketState() async throws {
+        try await withSandbox({ $0.taskDuration = .milliseconds(900) }) { sandbox in
+            let input = try TestImages.file(width: 16, height: 16)
+            let job = try client(sandbox).submit(JobRequest(operation: .crispUpscale, image: .file(input)))
+            var seen: [String] = []
+            while !job.state.isTerminal {
+                if let state = job.providerState, seen.last != state { seen.append(state) }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            if let state = job.providerState, seen.last != state { seen.append(state) }
+            #expect(job.state == .succeeded)
+            #expect(seen.last == "success")
+            let order = ["waiting", "queuing", "generating", "success"]
+            #expect(seen.allSatisfy(order.contains), "\(seen)")
+            #expect(seen == seen.sorted { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }, "\(seen)")
+            #expect(Set(seen).count >= 3, "saw \(seen)")
+        }
+    }
+
+    @Test func failedTaskSurfacesFailCodeAndMessage() async throws {
+        try await withSandbox { sandbox in
+            // A URL the sandbox serves nothing at: the task is created, then fails.
+            let job = try client(sandbox).submit(JobRequest(operation: .crispUpscale, image: .url(sandbox.baseURL + "/files/missing.png")))
+            #expect(await job.wait(timeout: .seconds(20)) == .failed)
+            let error = try #require(job.error)
+            #expect(error.code == .jobFailed)
+            #expect(error.providerCode?.isEmpty == false)
+            #expect(error.message.contains("failed"))
+            await #expect(throws: RecraftError.self) { try await job.download(to: "/tmp/never.png") }
+            #expect(sandbox.stats().tasksCreated == 1)
+        }
+    }
+
+    @Test func unknownTaskIdIsNotFound() async throws {
+        try await withSandbox { sandbox in
+            let job = try client(sandbox).open(operation: .crispUpscale, id: "no-such-task")
+            #expect(await job.wait(timeout: .seconds(20)) == .failed)
+            #expect(job.error?.code == .notFound)
+            #expect(job.error?.message.contains("recordInfo is null") == true)
+        }
+    }
+
+    @Test func wrongKeyIsAnAuthenticationErrorThatNeverShowsTheKey() async throws {
+        try await withSandbox({ $0.apiKey = "right-key" }) { sandbox in
+            let input = try TestImages.file(width: 16, height: 16)
+            let url = sandbox.baseURL
+            let client = try Client(json: #"{"provider": "kie", "api_key": "sk-wrong-secret-1234", "base_url": "\#(url)", "poll_initial_ms": 20}"#)
+            let job = try client.submit(JobRequest(operation: .crispUpscale, image: .file(input)))
+            #expect(await job.wait(timeout: .seconds(20)) == .failed)
+            #expect(job.error?.code == .authentication)
+            #expect(job.error?.message.contains("KIE_API_KEY") == true)
+            #expect(!job.snapshotJSON().contains("sk-wrong-secret-1234"))
+            #expect(sandbox.stats().tasksCreated == 0)
+        }
+    }
+
+    @Test func acceptsMessageKeyAndFileUrlQuirks() async throws {
+        try await withSandbox({ $0.useMessageKey = true; $0.omitUploadDownloadURL = true }) { sandbox in
+            let input = try TestImages.file(width: 16, height: 16)
+            let job = try client(sandbox).submit(JobRequest(operation: .crispUpscale, image: .file(input)))
+            #expect(await job.wait(timeout: .seconds(20)) == .succeeded, "\(job.error?.message ?? "")")
+        }
+    }
+
+    @Test func waitTimesOutWithoutLosingTheJob() async throws {
+        try await withSandbox({ $0.taskDuration = .milliseconds(800) }) { sandbox in
+            let input = try TestImages.file(width: 16, height: 16)
+            let job = try client(sandbox).submit(JobRequest(operation: .crispUpscale, image: .file(input)))
+            let early = await job.wait(timeout: .milliseconds(50))
+            #expect(!early.isTerminal)
+            await #expect(throws: RecraftError.self) { try await job.download(to: "/tmp/never.png") }
+            #expect(await job.wait(timeout: .seconds(20)) == .succeeded)
+            // A blocking wait on an ended job returns at once.
+            #expect(job.waitBlocking(timeout: .milliseconds(1)) == .succeeded)
+        }
+    }
+
+    @Test func reopenedJobCollectsTheResultWithoutSubmittingAgain() async throws {
+        try await withSandbox { sandbox in
+            let input = try TestImages.file(width: 16, height: 16)
+            let client = try client(sandbox)
+            let first = try client.submit(JobRequest(operation: .crispUpscale, image: .file(input)))
+            while first.id == nil && !first.state.isTerminal { try await Task.sleep(for: .milliseconds(5)) }
+            let id = try #require(first.id)
+            first.cancel()
+            #expect(first.state == .cancelled)
+            let again = try client.open(operation: .crispUpscale, id: id)
+            #expect(await again.wait(timeout: .seconds(20)) == .succeeded)
+            #expect(sandbox.stats().tasksCreated == 1)
+        }
+    }
+
+    @Test func cancelReleasesWaitersPromptly() async throws {
+        try await withSandbox({ $0.taskDuration = .seconds(30) }) { sandbox in
+            let input = try TestImages.file(width: 16, height: 16)
+            let job = try client(sandbox).submit(JobRequest(operation: .crispUpscale, image: .file(input)))
+            async let waited = job.wait()
+            try await Task.sleep(for: .milliseconds(100))
+            let start = ContinuousClock.now
+            job.cancel()
+            #expect(await waited == .cancelled)
+            #expect(ContinuousClock.now - start < .seconds(2))
+            #expect(job.error?.code == .cancelled)
+        }
+    }
+
+    @Test func refusalsHappenBeforeAnythingIsSent() async throws {
+        try await withSandbox { sandbox in
+            let client = try client(sandbox)
+            let input = try TestImages.file(width: 16, height: 16)
+            #expect(throws: RecraftError.self) { try client.submit(JobRequest(operation: .vectorize, image: .file(input))) }
+            #expect(throws: RecraftError.self) { try client.submit(JobRequest(operation: .crispUpscale, image: .file("/no/such/file.png"))) }
+            #expect(throws: RecraftError.self) {
+                try client.submit(JobRequest(operation: .crispUpscale, image: .file(input), options: ["scale": .number(2)]))
+            }
+            let notImage = input + ".txt"
+            try Data("hello".utf8).write(to: URL(fileURLWithPath: notImage))
+            do { _ = try client.submit(JobRequest(operation: .crispUpscale, image: .file(notImage))); Issue.record("expected refusal") } catch {
+                #expect((error as? RecraftError)?.code == .invalidInput)
+            }
+            #expect(sandbox.stats().requestsByPath.isEmpty)
+        }
+    }
+
+    @Test func unreachableProviderIsANetworkError() async throws {
+        // Port 9 (discard) is closed on loopback: the connection is refused, so the
+        // submit certainly did not arrive and is retried, then reported.
+        let client = try Client(json: #"{"provider": "sandbox", "base_url": "http://127.0.0.1:9", "max_retries": 1}"#)
+        let job = try client.submit(JobRequest(operation: .crispUpscale, image: .url("http://127.0.0.1:9/x.png")))
+        #expect(await job.wait(timeout: .seconds(20)) == .failed)
+        #expect(job.error?.code == .network)
+        #expect(job.id == nil)
+    }
+}
