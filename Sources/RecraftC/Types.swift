@@ -3,7 +3,7 @@ import RecraftKit
 /// What every fallible function returns: RECRAFT_OK (0) or an error code. Codes are
 /// append-only and never reused. The message of the last error on the calling thread is
 /// in recraft_last_error_message().
-@c public enum recraft_status: Int32 {
+@c public enum recraft_status: Int32, Sendable {
     /// Success.
     case ok = 0
     /// A NULL, malformed or out-of-range argument (bad JSON, invalid UTF-8, unknown operation).
@@ -45,7 +45,7 @@ import RecraftKit
 }
 
 /// Where a job is in its life.
-@c public enum recraft_state: Int32 {
+@c public enum recraft_state: Int32, Sendable {
     /// Accepted locally; the input is being uploaded or the task created.
     case pending = 0
     /// The provider has the task and is working on it.
