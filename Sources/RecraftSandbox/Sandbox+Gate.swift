@@ -59,12 +59,14 @@ extension Sandbox {
             // What kie's Cloudflare answers a client that sends no User-Agent.
             return Reply.text("error code: 1010", status: .forbidden)
         }
+        let tooLarge = Reply.text("413 request entity too large (limit \(Self.maxBodyBytes) bytes)", status: .contentTooLarge)
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > Self.maxBodyBytes { return tooLarge }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: Self.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return Reply.text("413 request entity too large (limit \(Self.maxBodyBytes) bytes)", status: .contentTooLarge)
+        } catch is NIOTooManyBytesError {
+            return tooLarge
         } catch {
             return Reply.text("400 could not read the request body", status: .badRequest)
         }
