@@ -1,0 +1,154 @@
+"""ctypes declarations of the C API in include/recraft.h.
+
+Each declaration carries its C prototype in the comment above it; the tests
+(tests/test_ffi.py) parse include/recraft.h and check both the comment and the ctypes
+types against it, so the two cannot drift apart.
+
+Conventions: one ``ctypes.Structure`` type per opaque handle, used through ``POINTER``;
+``const char *`` arguments and borrowed results are ``c_char_p`` (bytes); a ``char *``
+the library allocates comes back as ``c_void_p`` so that it can be freed with
+``recraft_string_free`` (see ``take_string``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from ctypes import POINTER, c_char_p, c_int32, c_int64, c_size_t, c_void_p
+from typing import Any
+
+from . import _lib
+
+
+class recraft_client(ctypes.Structure):
+    """Opaque ``recraft_client``: only ever used through a pointer."""
+
+
+class recraft_job(ctypes.Structure):
+    """Opaque ``recraft_job``: only ever used through a pointer."""
+
+
+recraft_client_p = POINTER(recraft_client)
+recraft_job_p = POINTER(recraft_job)
+#: ``typedef int32_t recraft_status;``
+recraft_status = c_int32
+#: ``typedef int32_t recraft_state;``
+recraft_state = c_int32
+
+#: name -> (restype, argtypes). Pure data, so the tests can read it without the library.
+DECLARATIONS: dict[str, tuple[Any, list[Any]]] = {}
+
+
+def _declare(name: str, restype: Any, argtypes: list[Any]) -> None:
+    DECLARATIONS[name] = (restype, argtypes)
+
+
+# recraft_status recraft_client_new(const char *config_json, recraft_client **client_out);
+_declare("recraft_client_new", recraft_status, [c_char_p, POINTER(recraft_client_p)])
+
+# void recraft_client_free(recraft_client *client);
+_declare("recraft_client_free", None, [recraft_client_p])
+
+# recraft_status recraft_submit(recraft_client *client, const char *request_json, recraft_job **job_out);
+_declare("recraft_submit", recraft_status, [recraft_client_p, c_char_p, POINTER(recraft_job_p)])
+
+# recraft_status recraft_job_open(recraft_client *client, const char *operation, const char *job_id, recraft_job **job_out);
+_declare("recraft_job_open", recraft_status, [recraft_client_p, c_char_p, c_char_p, POINTER(recraft_job_p)])
+
+# const char *recraft_job_id(const recraft_job *job);
+_declare("recraft_job_id", c_char_p, [recraft_job_p])
+
+# recraft_status recraft_job_poll(recraft_job *job, recraft_state *state_out);
+_declare("recraft_job_poll", recraft_status, [recraft_job_p, POINTER(recraft_state)])
+
+# recraft_status recraft_job_wait(recraft_job *job, int64_t timeout_ms, recraft_state *state_out);
+_declare("recraft_job_wait", recraft_status, [recraft_job_p, c_int64, POINTER(recraft_state)])
+
+# size_t recraft_job_result_count(const recraft_job *job);
+_declare("recraft_job_result_count", c_size_t, [recraft_job_p])
+
+# const char *recraft_job_result_url(const recraft_job *job, size_t index);
+_declare("recraft_job_result_url", c_char_p, [recraft_job_p, c_size_t])
+
+# recraft_status recraft_job_download(recraft_job *job, size_t index, const char *path);
+_declare("recraft_job_download", recraft_status, [recraft_job_p, c_size_t, c_char_p])
+
+# char *recraft_job_json(const recraft_job *job);
+_declare("recraft_job_json", c_void_p, [recraft_job_p])
+
+# recraft_status recraft_job_error_code(const recraft_job *job);
+_declare("recraft_job_error_code", recraft_status, [recraft_job_p])
+
+# const char *recraft_job_error_message(const recraft_job *job);
+_declare("recraft_job_error_message", c_char_p, [recraft_job_p])
+
+# recraft_status recraft_job_cancel(recraft_job *job);
+_declare("recraft_job_cancel", recraft_status, [recraft_job_p])
+
+# void recraft_job_free(recraft_job *job);
+_declare("recraft_job_free", None, [recraft_job_p])
+
+# const char *recraft_last_error_message(void);
+_declare("recraft_last_error_message", c_char_p, [])
+
+# recraft_status recraft_last_error_code(void);
+_declare("recraft_last_error_code", recraft_status, [])
+
+# void recraft_string_free(char *s);
+_declare("recraft_string_free", None, [c_void_p])
+
+# const char *recraft_version(void);
+_declare("recraft_version", c_char_p, [])
+
+# const char *recraft_status_name(int32_t status);
+_declare("recraft_status_name", c_char_p, [c_int32])
+
+
+class _Library:
+    """The loaded library with every function above declared; loaded on first use."""
+
+    def __init__(self) -> None:
+        self._cdll: ctypes.CDLL | None = None
+
+    def _load(self) -> ctypes.CDLL:
+        if self._cdll is None:
+            cdll = _lib.load()
+            for name, (restype, argtypes) in DECLARATIONS.items():
+                function = getattr(cdll, name)
+                function.restype = restype
+                function.argtypes = argtypes
+            self._cdll = cdll
+        return self._cdll
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DECLARATIONS:
+            raise AttributeError(f"{name} is not declared in recraft._ffi")
+        return getattr(self._load(), name)
+
+
+lib: Any = _Library()
+
+
+def take_string(pointer: int | None) -> str | None:
+    """Copies a ``char *`` the library allocated into a str and frees it."""
+    if not pointer:
+        return None
+    try:
+        return ctypes.string_at(pointer).decode("utf-8", errors="replace")
+    finally:
+        lib.recraft_string_free(pointer)
+
+
+def text(value: bytes | None) -> str | None:
+    """A borrowed ``const char *`` result (already copied by ctypes) as a str."""
+    return None if value is None else value.decode("utf-8", errors="replace")
+
+
+def encode(value: str, name: str) -> bytes:
+    """A str argument as a NUL-free UTF-8 C string."""
+    from .errors import InvalidArgumentError
+
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{name} must be a str, not {type(value).__name__}")
+    if "\0" in value:
+        raise InvalidArgumentError(f"{name} contains a NUL character")
+    return value.encode("utf-8", errors="surrogatepass")

@@ -1,0 +1,96 @@
+"""Shared fixtures: the sandbox (the local provider emulator) as a process, and clients.
+
+The sandbox binary is RECRAFT_CLI, else <repo>/.build/debug/recraft-cli (`make build`).
+The library is found the package's own way (RECRAFT_LIBRARY, the package, out/lib).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+PYTHON_DIR = ROOT / "bindings" / "python"
+SAMPLE = ROOT / "bindings" / "c" / "examples" / "sample.png"
+GOOD_KEY = "python-tests-key"
+
+sys.path.insert(0, str(PYTHON_DIR))
+
+
+class Sandbox:
+    """A running `recraft-cli sandbox` process."""
+
+    def __init__(self, *args: str) -> None:
+        cli = Path(os.environ.get("RECRAFT_CLI", ROOT / ".build" / "debug" / "recraft-cli"))
+        if not cli.is_file():
+            pytest.fail(f"the sandbox binary {cli} is missing: run `make build` or set RECRAFT_CLI", pytrace=False)
+        # stderr goes to a file: a pipe nobody reads could fill up and stall the server.
+        self._stderr = tempfile.TemporaryFile("w+")
+        self.process = subprocess.Popen([str(cli), "sandbox", "--port", "0", *args], stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=self._stderr, text=True)
+        first: list[str] = []
+        reader = threading.Thread(target=lambda: first.append(self.process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+        reader.start()
+        reader.join(30)
+        line = first[0].strip() if first else ""
+        if not line.startswith("http://"):
+            self.stop()
+            self._stderr.seek(0)
+            stderr = self._stderr.read()
+            pytest.fail(f"the sandbox printed no base URL (got {line!r}); stderr: {stderr[-2000:]}", pytrace=False)
+        self.url = line
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(self.url + "/sandbox/stats", timeout=10) as reply:
+            value: dict[str, Any] = json.load(reply)
+            return value
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    """A sandbox whose tasks take 300 ms; any non-empty API key is accepted."""
+    server = Sandbox("--task-duration-ms", "300")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def keyed_sandbox() -> Iterator[Sandbox]:
+    """A sandbox that accepts only GOOD_KEY."""
+    server = Sandbox("--task-duration-ms", "100", "--api-key", GOOD_KEY)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(sandbox: Sandbox) -> Iterator[Any]:
+    import recraft
+
+    with recraft.Client(provider="sandbox", base_url=sandbox.url, api_key="test",
+                        poll_initial_ms=20, poll_max_ms=100) as c:
+        yield c
+
+
+def png_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk."""
+    data = Path(path).read_bytes()[:24]
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", f"{path} is not a PNG"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
