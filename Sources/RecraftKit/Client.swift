@@ -25,10 +25,16 @@ public final class Client: Sendable {
     /// an unreadable or unacceptable input file.
     public func submit(_ request: JobRequest) throws(RecraftError) -> Job {
         do throws(RecraftError) {
-            try provider.validate(request)
-            if case .file(let path) = request.image { try InputCheck.readable(path) }
+            let preset = configuration.provider
+            let offer = try Catalog.offer(for: request, preset: preset)
+            if request.callbackURL != nil && provider.isSynchronous {
+                throw RecraftError(.unsupported, "\(preset.rawValue) is synchronous and sends no callbacks; leave callback_url out")
+            }
+            if case .file(let path) = request.image {
+                try InputCheck.check(path, against: offer.limits, preset: preset, operation: request.operation)
+            }
+            return Job(client: self, request: request, offer: offer)
         } catch { throw redacted(error) }
-        return Job(client: self, request: request)
     }
 
     /// Re-attaches to a task the provider already has (by the id `Job.id` gave), to
@@ -36,6 +42,12 @@ public final class Client: Sendable {
     public func open(operation: Operation, id: String) throws(RecraftError) -> Job {
         guard !id.isEmpty, id.count <= 256, !id.contains(where: { $0.isNewline || $0 == "\0" }) else {
             throw RecraftError(.invalidArgument, "the job id is empty, too long or has a line break: pass the id recraft_job_id gave")
+        }
+        guard !provider.isSynchronous else {
+            throw RecraftError(.unsupported, "\(configuration.provider.rawValue) is synchronous: it keeps no task to reopen by id; submit the image again")
+        }
+        guard Catalog.offers(configuration.provider)[operation] != nil else {
+            throw RecraftError(.unsupported, "\(configuration.provider.rawValue) does not offer \(operation.rawValue)")
         }
         return Job(client: self, operation: operation, taskId: id)
     }

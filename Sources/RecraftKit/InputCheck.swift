@@ -6,12 +6,24 @@ import Glibc
 
 /// Checks a local input file before anything is sent or spent.
 enum InputCheck {
-    enum ImageType: String {
+    enum ImageType: String, Sendable {
         case png = "image/png", jpeg = "image/jpeg", webp = "image/webp", svg = "image/svg+xml"
+
+        var name: String {
+            switch self {
+            case .png: "PNG"
+            case .jpeg: "JPEG"
+            case .webp: "WebP"
+            case .svg: "SVG"
+            }
+        }
     }
 
-    /// The file exists, is a regular file, is not empty and is an image we know.
-    static func readable(_ path: String) throws(RecraftError) {
+    /// Checks a local file against a preset's documented limits before anything is sent:
+    /// it exists, is a regular file, its type (from its first bytes), its byte size and its
+    /// pixel size (from its header). Errors name the limit and the actual value.
+    @discardableResult
+    static func check(_ path: String, against limits: InputLimits, preset: Preset, operation: Operation) throws(RecraftError) -> ImageInfo {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw RecraftError(.invalidInput, "cannot read the input \(path): \(String(cString: strerror(errno))); check the path")
@@ -19,15 +31,47 @@ enum InputCheck {
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw RecraftError(.invalidInput, "the input \(path) is not a regular file; pass an image file")
         }
-        guard info.st_size > 0 else {
-            throw RecraftError(.invalidInput, "the input \(path) is empty")
+        let size = Int(info.st_size)
+        let what = "\(preset.rawValue) \(operation.rawValue)"
+        guard size > 0 else { throw RecraftError(.invalidInput, "the input \(path) is empty") }
+        guard size <= limits.maxBytes else {
+            throw RecraftError(.invalidInput,
+                "the input \(path) is \(size) bytes; \(what) takes at most \(limits.maxBytes) bytes (\(limits.maxBytes / Catalog.megabyte) MB): shrink or recompress it")
         }
-        guard let head = readHead(path) else {
+        // JPEG headers can sit after large metadata; read the whole (size-capped) file then.
+        guard var head = readHead(path, count: 256 << 10) else {
             throw RecraftError(.invalidInput, "cannot read the input \(path): \(String(cString: strerror(errno)))")
         }
-        guard sniff(head) != nil else {
-            throw RecraftError(.invalidInput, "the input \(path) is not a PNG, JPEG or WebP image (judged by its first bytes)")
+        var image = ImageInfo.read(head)
+        if image?.type == .jpeg, image?.width == nil, size > head.count, let whole = readHead(path, count: size) {
+            head = whole
+            image = ImageInfo.read(head)
         }
+        let accepted = limits.types.map(\.name).sorted().joined(separator: ", ")
+        guard let image else {
+            throw RecraftError(.invalidInput, "the input \(path) is not an image \(what) takes (\(accepted)), judged by its first bytes")
+        }
+        guard limits.types.contains(image.type) else {
+            throw RecraftError(.invalidInput, "the input \(path) is \(image.type.name); \(what) takes \(accepted)")
+        }
+        guard image.type != .svg else { return image }
+        guard let width = image.width, let height = image.height, width > 0, height > 0 else {
+            throw RecraftError(.invalidInput, "the input \(path) looks like \(image.type.name) but its header is unreadable; is the file damaged?")
+        }
+        let dimensions = "\(width)×\(height)"
+        if let maxPixels = limits.maxPixels, width * height > maxPixels {
+            throw RecraftError(.invalidInput,
+                "the input \(path) is \(dimensions) = \(width * height) pixels; \(what) takes at most \(maxPixels) pixels (\(maxPixels / 1_000_000) MP): scale it down")
+        }
+        if let maxSide = limits.maxSide, max(width, height) > maxSide {
+            throw RecraftError(.invalidInput,
+                "the input \(path) is \(dimensions); \(what) takes sides of at most \(maxSide) px: scale it down")
+        }
+        if let minSide = limits.minSide, min(width, height) < minSide {
+            throw RecraftError(.invalidInput,
+                "the input \(path) is \(dimensions); \(what) needs each side to be at least \(minSide) px: scale it up first")
+        }
+        return image
     }
 
     /// The MIME type from the file's first bytes; `application/octet-stream` if unknown.

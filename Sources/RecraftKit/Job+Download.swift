@@ -17,7 +17,10 @@ extension Job {
             let partial = target + ".recraft-partial"
             switch result {
             case .url(let url):
-                try await fetch(url, to: partial)
+                do throws(RecraftError) { try await client.fetch(url, to: partial) } catch where error.code == .notFound {
+                    throw RecraftError(.notFound, "\(error.message); providers keep results about 24 h: if it is gone, run the job again",
+                                       httpStatus: error.httpStatus)
+                }
             case .inline(let bytes, _):
                 try write(bytes, to: partial)
             }
@@ -73,42 +76,6 @@ extension Job {
             ext = mimeType.split(separator: "/").last.map { $0 == "svg+xml" ? "svg" : String($0) } ?? "bin"
         }
         return (path.hasSuffix("/") ? path : path + "/") + "\(base)-\(index).\(ext)"
-    }
-
-    private func fetch(_ url: String, to partial: String) async throws(RecraftError) {
-        let configuration = client.configuration
-        if url.lowercased().hasPrefix("http://") && !configuration.allowInsecureHTTP && !Configuration.isLoopback(url) {
-            throw RecraftError(.protocolError, "the result URL uses plain http to a remote host; set \"allow_insecure_http\": true to accept it")
-        }
-        var request = HTTPRequest(.get, url)  // no Authorization: never send the key to a file host
-        request.connectTimeout = configuration.connectTimeout
-        request.timeout = nil
-        request.maxResponseBytes = configuration.maxDownloadBytes
-        request.destination = partial
-        request.followRedirects = true
-        let response: HTTPResponse
-        do throws(RecraftError) {
-            response = try await client.retrying(idempotent: true) { () async throws(RecraftError) -> HTTPResponse in
-                let response: HTTPResponse
-                do { response = try await client.transport.perform(request) } catch let error as TransportError {
-                    throw Client.classify(error, idempotent: true)
-                } catch { throw RecraftError(.internal, "\(error)") }
-                if (500...599).contains(response.status) || response.status == 429 {
-                    throw RecraftError(.providerUnavailable, "the result host answered HTTP \(response.status)", httpStatus: response.status)
-                }
-                return response
-            }
-        } catch {
-            unlink(partial)
-            throw error
-        }
-        guard (200..<300).contains(response.status) else {
-            unlink(partial)
-            let advice = response.status == 404 || response.status == 410
-                ? "the result file is gone (providers keep results about 24 h); run the job again"
-                : "try again later"
-            throw RecraftError(.notFound, "the result host answered HTTP \(response.status) for result \(url); \(advice)", httpStatus: response.status)
-        }
     }
 
     private func write(_ bytes: [UInt8], to partial: String) throws(RecraftError) {

@@ -1,9 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The job's background work: upload if needed, create the task, poll until it ends.
 extension Job {
     func drive() async {
         do {
-            if let request {
-                try await submit(request)
+            if let request, let offer {
+                try await submit(request, offer: offer)
             }
             if state == .running { try await pollUntilDone() }
         } catch {
@@ -12,13 +16,26 @@ extension Job {
         }
     }
 
-    private func submit(_ request: JobRequest) async throws(RecraftError) {
+    private func submit(_ request: JobRequest, offer: Offer) async throws(RecraftError) {
+        let provider = client.provider
         var request = request
-        if case .file(let path) = request.image, client.provider.takesURLInput {
+        var downloaded: String?
+        defer { if let downloaded { unlink(downloaded) } }
+        switch (request.image, provider.inputKind) {
+        case (.file(let path), .url):
             request.image = .url(try await client.upload(path: path))
+        case (.url(let url), .file):
+            // The provider takes bytes only: fetch the image (without the API key), check it.
+            let path = try await client.fetchInput(url)
+            downloaded = path
+            try InputCheck.check(path, against: offer.limits, preset: client.configuration.provider, operation: operation)
+            request.image = .file(path)
+        default:
+            break
         }
+        if provider.isSynchronous { core.withLock { if !$0.state.isTerminal { $0.state = .running } } }
         let submission = try await client.retrying(idempotent: false) { () async throws(RecraftError) -> Submission in
-            try await client.provider.submit(request, through: client)
+            try await provider.submit(request, offer: offer, through: client)
         }
         switch submission {
         case .accepted(let taskId):

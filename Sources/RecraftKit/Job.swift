@@ -8,6 +8,8 @@ public final class Job: Sendable {
     public let operation: Operation
     let client: Client
     let request: JobRequest?
+    /// What the preset offers for the request (nil for a reopened job).
+    let offer: Offer?
     let deadline: ContinuousClock.Instant
     let core: Mutex<Core>
     /// Entered at creation, left once when the job ends: blocking waiters wait on it.
@@ -27,10 +29,11 @@ public final class Job: Sendable {
     }
 
     /// A new submission.
-    init(client: Client, request: JobRequest) {
+    init(client: Client, request: JobRequest, offer: Offer) {
         self.operation = request.operation
         self.client = client
         self.request = request
+        self.offer = offer
         self.deadline = .now + client.configuration.jobTimeout
         self.core = Mutex(Core())
         start()
@@ -41,6 +44,7 @@ public final class Job: Sendable {
         self.operation = operation
         self.client = client
         self.request = nil
+        self.offer = nil
         self.deadline = .now + client.configuration.jobTimeout
         var core = Core()
         core.taskId = taskId

@@ -4,42 +4,19 @@ import FoundationEssentials
 /// then `GET /api/v1/jobs/recordInfo?taskId=` until the state is `success` or `fail`.
 struct MarketProvider: Provider {
     let preset: Preset
-    var takesURLInput: Bool { true }
+    var inputKind: InputKind { .url }
+    var isSynchronous: Bool { false }
+    var service: String { preset.serviceName }
 
-    /// The Market's Recraft models; the only two it has.
-    static let models: [Operation: String] = [
-        .crispUpscale: "recraft/crisp-upscale",
-        .removeBackground: "recraft/remove-background",
-    ]
-
-    var service: String { preset == .sandbox ? "the sandbox" : preset.rawValue }
-
-    func validate(_ request: JobRequest) throws(RecraftError) {
-        guard Self.models[request.operation] != nil else {
-            throw RecraftError(.unsupported,
-                "\(preset.rawValue) does not offer \(request.operation.rawValue); it offers \(Self.models.keys.map(\.rawValue).sorted().joined(separator: ", "))")
-        }
-        if let option = request.options.keys.sorted().first {
-            throw RecraftError(.unsupported,
-                "\(preset.rawValue) takes no options for \(request.operation.rawValue) (got \"\(option)\"): the Market models have none")
-        }
-    }
-
-    func submit(_ request: JobRequest, through api: ProviderAPI) async throws(RecraftError) -> Submission {
-        guard let model = Self.models[request.operation] else { try validate(request); return .accepted(taskId: "") }
+    func submit(_ request: JobRequest, offer: Offer, through api: ProviderAPI) async throws(RecraftError) -> Submission {
         guard case .url(let image) = request.image else {
             throw RecraftError(.internal, "a local file reached the market submit without being uploaded")
         }
-        var body: [String: JSONValue] = ["model": .string(model), "input": .object(["image": .string(image)])]
+        var body: [String: JSONValue] = ["model": .string(offer.wireName), "input": .object(["image": .string(image)])]
         if let callback = request.callbackURL { body["callBackUrl"] = .string(callback) }
         var http = HTTPRequest(.post, api.configuration.baseURL + "/api/v1/jobs/createTask")
         http.body = .bytes(Array(JSONValue.object(body).serialized().utf8), contentType: "application/json")
-        let response = try await api.call(http, idempotent: false)
-        let envelope = try KieEnvelope(response, service: service, keyVariable: preset.apiKeyVariable)
-        guard let taskId = envelope.data["taskId"]?.string, !taskId.isEmpty else {
-            throw RecraftError(.protocolError, "\(service) accepted the task but sent no taskId", httpStatus: response.status)
-        }
-        return .accepted(taskId: taskId)
+        return .accepted(taskId: try Self.taskId(try await api.call(http, idempotent: false), preset: preset))
     }
 
     func status(taskId: String, operation: Operation, through api: ProviderAPI) async throws(RecraftError) -> TaskStatus {
@@ -47,6 +24,15 @@ struct MarketProvider: Provider {
         let response = try await api.call(http, idempotent: true)
         let envelope = try KieEnvelope(response, service: service, keyVariable: preset.apiKeyVariable)
         return try Self.decodeRecord(envelope.data, service: service)
+    }
+
+    /// Reads `data.taskId` from a create reply (market and dedicated alike).
+    static func taskId(_ response: HTTPResponse, preset: Preset) throws(RecraftError) -> String {
+        let envelope = try KieEnvelope(response, service: preset.serviceName, keyVariable: preset.apiKeyVariable)
+        guard let taskId = envelope.data["taskId"]?.string ?? envelope.data["task_id"]?.string, !taskId.isEmpty else {
+            throw RecraftError(.protocolError, "\(preset.serviceName) accepted the task but sent no taskId", httpStatus: response.status)
+        }
+        return taskId
     }
 
     /// Reads `data` of a recordInfo reply (or of a callback, which has the same shape).

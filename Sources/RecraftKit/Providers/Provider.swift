@@ -12,16 +12,25 @@ enum Submission: Sendable {
     case finished(taskId: String, results: [JobResult])
 }
 
-/// A provider dialect: encodes a submit, decodes a status, classifies an error.
-/// Everything else (retry, polling, upload, download) is shared, in `Client` and `Job`.
+/// How a provider takes the input image.
+enum InputKind: Sendable {
+    /// Only a public URL: local files are uploaded first.
+    case url
+    /// Only the file's bytes: URLs are downloaded first.
+    case file
+    /// Either, as given.
+    case either
+}
+
+/// A provider dialect: encodes a submit, decodes a status, classifies an error. What a
+/// preset offers is in `Catalog`; retry, polling, upload and download are shared, in
+/// `Client` and `Job`.
 protocol Provider: Sendable {
-    /// True when the provider takes only URLs, so local files are uploaded first.
-    var takesURLInput: Bool { get }
-    /// Throws when the preset does not offer the request's operation or options.
-    /// Nothing has been sent when it throws.
-    func validate(_ request: JobRequest) throws(RecraftError)
+    var inputKind: InputKind { get }
+    /// True when the submit reply holds the result (no task to poll).
+    var isSynchronous: Bool { get }
     /// Creates the task (or, for a synchronous provider, runs it).
-    func submit(_ request: JobRequest, through api: ProviderAPI) async throws(RecraftError) -> Submission
+    func submit(_ request: JobRequest, offer: Offer, through api: ProviderAPI) async throws(RecraftError) -> Submission
     /// Asks for a task's status once.
     func status(taskId: String, operation: Operation, through api: ProviderAPI) async throws(RecraftError) -> TaskStatus
 }
@@ -29,32 +38,19 @@ protocol Provider: Sendable {
 /// What a provider may do on the wire: authenticated calls to its own hosts.
 protocol ProviderAPI: Sendable {
     var configuration: Configuration { get }
-    /// Sends a request to the provider with its credentials; `idempotent` requests are
-    /// retried on any failure, others only when they certainly did not arrive.
+    /// Sends a request to the provider with its credentials; no retry here.
     func call(_ request: HTTPRequest, idempotent: Bool) async throws(RecraftError) -> HTTPResponse
 }
 
 extension Preset {
     var provider: any Provider {
-        switch dialect {
-        case .market: MarketProvider(preset: self)
-        case .kieRecraft, .recraft: UnimplementedDialect(preset: self)
+        switch self {
+        case .kie, .apikley, .sandbox: MarketProvider(preset: self)
+        case .kieRecraft: DedicatedProvider(preset: self)
+        case .recraft, .recraftMirror: RecraftProvider(preset: self)
         }
     }
-}
 
-/// Stands in for the dialects that a later change adds: refuses every request up front.
-struct UnimplementedDialect: Provider {
-    let preset: Preset
-    var takesURLInput: Bool { true }
-    func validate(_ request: JobRequest) throws(RecraftError) {
-        throw RecraftError(.unsupported, "provider \"\(preset.rawValue)\" is not supported by this version yet; use kie, apikley or sandbox")
-    }
-    func submit(_ request: JobRequest, through api: ProviderAPI) async throws(RecraftError) -> Submission {
-        try validate(request)
-        throw RecraftError(.internal, "unreachable")
-    }
-    func status(taskId: String, operation: Operation, through api: ProviderAPI) async throws(RecraftError) -> TaskStatus {
-        throw RecraftError(.unsupported, "provider \"\(preset.rawValue)\" is not supported by this version yet")
-    }
+    /// How the provider names itself in messages.
+    var serviceName: String { self == .sandbox ? "the sandbox" : rawValue }
 }
