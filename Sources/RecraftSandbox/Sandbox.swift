@@ -72,7 +72,8 @@ public final class Sandbox: Sendable {
                 guard let self else { return Response(status: .serviceUnavailable) }
                 return await self.respond(to: request)
             },
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            // A deep backlog: benchmarks open thousands of connections at once.
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 4096),
             onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port ?? 0)) },
             logger: logger
         )

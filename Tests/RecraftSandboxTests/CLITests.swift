@@ -1,0 +1,64 @@
+// `recraft-cli sandbox` as scripts use it: the first stdout line is the base URL, and
+// SIGTERM / SIGINT end it cleanly with status 0.
+
+import Foundation
+import XCTest
+
+final class CLITests: XCTestCase {
+    /// The built `recraft-cli`, next to the test bundle (skips when it was not built).
+    private func executable() throws -> URL {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [directory, directory.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("recraft-cli")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        throw XCTSkip("recraft-cli is not built next to the tests (\(directory.path))")
+    }
+
+    private func runSandbox(signal: Int32, extraArguments: [String] = []) async throws {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = ["sandbox", "--port", "0", "--task-duration-ms", "20"] + extraArguments
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // Read up to the first newline, byte by byte, so nothing past it is consumed.
+        var line = [UInt8]()
+        let handle = stdout.fileHandleForReading
+        while let byte = try handle.read(upToCount: 1)?.first, byte != 10 { line.append(byte) }
+        let baseURL = String(decoding: line, as: UTF8.self)
+        XCTAssertNotNil(baseURL.range(of: "^http://127\\.0\\.0\\.1:[0-9]+$", options: .regularExpression), baseURL)
+
+        let stats = try await HTTP.get("\(baseURL)/sandbox/stats", bearer: nil)
+        XCTAssertEqual(stats.status, 200)
+        let info = try await HTTP.get("\(baseURL)/api/v1/jobs/recordInfo?taskId=none", bearer: "any").json()
+        XCTAssertEqual(info.string("msg"), "recordInfo is null")
+
+        kill(process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertFalse(process.isRunning)
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    func testPrintsBaseURLFirstAndStopsOnSIGTERM() async throws {
+        try await runSandbox(signal: SIGTERM, extraArguments: ["--webhook-secret", "s", "--spread", "0.2"])
+    }
+
+    func testStopsOnSIGINT() async throws {
+        try await runSandbox(signal: SIGINT)
+    }
+
+    func testRejectsBadOptions() throws {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = ["sandbox", "--spread", "3"]
+        process.standardError = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+    }
+}
