@@ -1,0 +1,128 @@
+# RecraftKit: build, test and demo.
+#
+#   make deps     install the Debian packages and pytest the build and tests need (skips what is there)
+#   make build    debug build of everything (incl. recraft-cli) + the release out/lib/librecraft.so
+#   make header   regenerate include/recraft.h from the C exports
+#   make test     deps, build, then every test step (Swift, header, C, Python); fails if any fails
+#   make demo     run the crisp upscale of the sample image from C, Python and Swift against the sandbox
+#
+# Works non-interactively (CI=true, no stdin). Variables: SWIFT, PYTHON, CC, CXX, SCRATCH
+# (debug scratch path, default .build), LIB_SCRATCH (release library, default .build-lib).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+SWIFT       ?= swift
+PYTHON      ?= python3
+CC          ?= cc
+CXX         ?= c++
+SCRATCH     ?= .build
+LIB_SCRATCH ?= .build-lib
+
+OUT      := out
+LIB      := $(OUT)/lib/librecraft.so
+BIN      := $(OUT)/bin
+HEADER   := include/recraft.h
+CLI      := $(SCRATCH)/debug/recraft-cli
+
+DEB_PACKAGES := libcurl4-openssl-dev libpng-dev libturbojpeg0-dev libwebp-dev pkg-config valgrind gcc g++ binutils
+CFLAGS_STRICT := -std=c11 -Wall -Wextra -pedantic -Werror
+C_EXAMPLE_FLAGS := $(CFLAGS_STRICT) -Iinclude -Ibindings/c/examples
+C_LINK := -L$(OUT)/lib -lrecraft -Wl,-rpath,'$$ORIGIN/../lib'
+
+export DEBIAN_FRONTEND := noninteractive
+
+.PHONY: all deps build debug lib header header-check examples test swift-test generator-test \
+        c-test python-test demo clean help
+
+all: build
+
+help:
+	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+
+# --------------------------------------------------------------------------- deps
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "deps: not root and no password-less sudo: run  apt-get install -y$$missing  as root" >&2; exit 1; fi; \
+	  $$SUDO apt-get install -y --no-install-recommends $$missing </dev/null \
+	    || { $$SUDO apt-get update </dev/null && $$SUDO apt-get install -y --no-install-recommends $$missing </dev/null; }; \
+	else echo "deps: Debian packages present"; fi
+	@if $(PYTHON) -c 'import pytest' 2>/dev/null; then echo "deps: pytest present"; \
+	else echo "deps: installing pytest"; $(PYTHON) -m pip install --quiet pytest </dev/null \
+	  || $(PYTHON) -m pip install --quiet --user pytest </dev/null; fi
+
+# --------------------------------------------------------------------------- build
+
+build: debug lib examples
+
+# Everything in debug, including the sandbox CLI and the Swift example.
+debug:
+	$(SWIFT) build --scratch-path $(SCRATCH)
+
+# librecraft.so with the Swift runtime linked in statically (SwiftPM's --static-swift-stdlib
+# is ignored for dynamic libraries), so it needs only libcurl and libc at run time.
+# swift build decides what is stale; the copy only happens when the library changed.
+lib:
+	$(SWIFT) build -c release --product recraft -Xswiftc -static-stdlib --scratch-path $(LIB_SCRATCH)
+	@mkdir -p $(OUT)/lib
+	@src="$$($(SWIFT) build -c release --scratch-path $(LIB_SCRATCH) --show-bin-path)/librecraft.so"; \
+	if ! cmp -s "$$src" $(LIB); then cp "$$src" $(LIB).tmp && mv $(LIB).tmp $(LIB) && echo "lib: copied $(LIB)"; \
+	else echo "lib: $(LIB) up to date"; fi
+
+header:
+	$(PYTHON) scripts/gen-header.py --scratch-path $(SCRATCH)
+
+header-check:
+	$(PYTHON) scripts/gen-header.py --scratch-path $(SCRATCH) --check
+
+# The C example, linked against out/lib with a relative rpath.
+examples: $(BIN)/upscale
+
+$(BIN)/upscale: bindings/c/examples/upscale.c bindings/c/examples/common.h $(HEADER) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(C_EXAMPLE_FLAGS) -o $@ $< $(C_LINK)
+
+# --------------------------------------------------------------------------- test
+
+TEST_STEPS := swift-test header-check generator-test c-test python-test
+
+# Runs every step even when one fails, then says which failed.
+test: deps build
+	@failed=""; \
+	for step in $(TEST_STEPS); do \
+	  echo; echo "==> make $$step"; \
+	  if $(MAKE) --no-print-directory SKIP_BUILD=1 $$step </dev/null; then echo "==> $$step: ok"; \
+	  else echo "==> $$step: FAILED"; failed="$$failed $$step"; fi; \
+	done; \
+	echo; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
+	echo "make test: all steps passed ($(TEST_STEPS))"
+
+swift-test:
+	$(SWIFT) test --scratch-path $(SCRATCH)
+
+generator-test:
+	$(PYTHON) -m pytest -q -p no:cacheprovider scripts/tests
+
+c-test: $(if $(SKIP_BUILD),,build)
+	RECRAFT_CLI=$(CLI) CC=$(CC) CXX=$(CXX) bash bindings/c/tests/run.sh
+
+python-test: $(if $(SKIP_BUILD),,build)
+	RECRAFT_CLI=$(CLI) RECRAFT_LIBRARY=$(CURDIR)/$(LIB) \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+
+# --------------------------------------------------------------------------- demo
+
+demo: build
+	RECRAFT_CLI=$(CLI) SWIFT=$(SWIFT) SCRATCH=$(SCRATCH) PYTHON=$(PYTHON) bash scripts/demo.sh
+
+clean:
+	rm -rf $(OUT) bindings/c/build
