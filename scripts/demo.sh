@@ -48,7 +48,7 @@ run() {
 
 run C "$OUT/upscaled-c.png" out/bin/upscale
 run Python "$OUT/upscaled-python.png" "$PYTHON" bindings/python/examples/upscale.py
-run Swift "$OUT/upscaled-swift.png" "$SWIFT" run --scratch-path "$SCRATCH" recraft-swift-example
+run Swift "$OUT/upscaled-swift.png" "$SWIFT" run -q --scratch-path "$SCRATCH" recraft-swift-example
 
 echo
 echo "== results"

@@ -58,13 +58,17 @@ static void check_last_error(const char *what, recraft_status expected)
     const char *message = recraft_last_error_message();
     if (message == NULL) {
         report(0, what, "recraft_last_error_message() returned NULL");
+    } else if (code == primer_code && strcmp(message, primer_message) == 0 && expected != primer_code) {
+        snprintf(detail, sizeof detail, "the call did not set the last error (expected %d, %s); it still holds the "
+                 "previous call's: %s", (int)expected, recraft_status_name(expected), message);
+        report(0, what, detail);
     } else if (code != expected) {
         snprintf(detail, sizeof detail, "last error code %d (%s), expected %d (%s); message: %s", (int)code,
                  recraft_status_name(code), (int)expected, recraft_status_name(expected), message);
         report(0, what, detail);
     } else if (message[0] == '\0') {
         report(0, what, "recraft_last_error_message() is empty");
-    } else if (strcmp(message, primer_message) == 0 && primer_code == expected) {
+    } else if (strcmp(message, primer_message) == 0) {
         report(0, what, "the last error was not set by this call (still the previous one)");
     } else {
         report(1, what, "");

@@ -122,6 +122,18 @@ test_boundary() {
     TMPDIR=$WORK "$WORK/boundary" "$SANDBOX_URL" "$ROOT/$SAMPLE"
 }
 
+# The same program under valgrind's memcheck: no invalid read or write, no use of freed
+# memory, no definite leak, whatever the checks themselves say (test boundary reports those).
+test_boundary_memcheck() {
+    command -v valgrind >/dev/null || { echo "valgrind is missing: run make deps"; return 1; }
+    [ -x "$WORK/boundary" ] || { echo "boundary did not build"; return 1; }
+    local status=0
+    TMPDIR=$WORK valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+        --show-leak-kinds=definite "$WORK/boundary" "$SANDBOX_URL" "$ROOT/$SAMPLE" >"$WORK/memcheck.out" || status=$?
+    echo "boundary under valgrind exited $status (0 or 1: no memory error; 99: memory errors above)"
+    [ "$status" -eq 0 ] || [ "$status" -eq 1 ]
+}
+
 # --- (e) a wrong API key ------------------------------------------------------------------
 
 test_wrong_api_key() {
@@ -150,6 +162,7 @@ run_test sample_builds test_sample_builds
 run_test sample_upscales test_sample_upscales
 run_test sample_reports_errors test_sample_reports_errors
 run_test boundary test_boundary
+run_test boundary_memcheck test_boundary_memcheck
 run_test wrong_api_key test_wrong_api_key
 
 echo "$passed passed, $failed failed"
