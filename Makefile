@@ -1,6 +1,6 @@
 # RecraftKit: build, test and demo.
 #
-#   make deps     install the Debian packages and pytest the build and tests need (skips what is there)
+#   make deps     install the Debian packages, pytest and mypy the build and tests need (skips what is there)
 #   make build    debug build of everything (incl. recraft-cli) + the release out/lib/librecraft.so
 #   make header   regenerate include/recraft.h from the C exports
 #   make test     deps, build, then every test step (Swift, header, C, Python); fails if any fails
@@ -27,6 +27,8 @@ HEADER   := include/recraft.h
 CLI      := $(SCRATCH)/debug/recraft-cli
 
 DEB_PACKAGES := libcurl4-openssl-dev libpng-dev libturbojpeg0-dev libwebp-dev pkg-config valgrind gcc g++ binutils
+# pytest runs the Python and generator tests; mypy checks the package (--strict).
+PY_PACKAGES := pytest mypy
 CFLAGS_STRICT := -std=c11 -Wall -Wextra -pedantic -Werror
 C_EXAMPLE_FLAGS := $(CFLAGS_STRICT) -Iinclude -Ibindings/c/examples
 C_LINK := -L$(OUT)/lib -lrecraft -Wl,-rpath,'$$ORIGIN/../lib'
@@ -55,9 +57,10 @@ deps:
 	  $$SUDO apt-get install -y --no-install-recommends $$missing </dev/null \
 	    || { $$SUDO apt-get update </dev/null && $$SUDO apt-get install -y --no-install-recommends $$missing </dev/null; }; \
 	else echo "deps: Debian packages present"; fi
-	@if $(PYTHON) -c 'import pytest' 2>/dev/null; then echo "deps: pytest present"; \
-	else echo "deps: installing pytest"; $(PYTHON) -m pip install --quiet pytest </dev/null \
-	  || $(PYTHON) -m pip install --quiet --user pytest </dev/null; fi
+	@missing=""; for m in $(PY_PACKAGES); do $(PYTHON) -c "import $$m" 2>/dev/null || missing="$$missing $$m"; done; \
+	if [ -z "$$missing" ]; then echo "deps: $(PY_PACKAGES) present"; \
+	else echo "deps: pip installing$$missing"; $(PYTHON) -m pip install --quiet $$missing </dev/null \
+	  || $(PYTHON) -m pip install --quiet --user $$missing </dev/null; fi
 
 # --------------------------------------------------------------------------- build
 
