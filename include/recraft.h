@@ -202,6 +202,25 @@ extern recraft_status recraft_job_cancel(recraft_job *job);
 /// the same handle is ignored.
 extern void recraft_job_free(recraft_job *job);
 
+/// Lists what the client's journal (config key journal_path) holds, as JSON:
+/// {"entries": [{"ref", "status", "provider", "operation", "image", "task_id", "results",
+/// "error"}], "problems": ["line 7: ..."]}. status is "not_sent" (safe to submit again),
+/// "uncertain" (the billed request went out and no reply was recorded), "in_flight"
+/// (reopen it with recraft_job_open and its task_id), "succeeded", "failed" or "cancelled".
+/// Lines a crash truncated are skipped and named in problems.
+/// On success *json_out is the caller's; free with recraft_string_free.
+extern recraft_status recraft_journal_list(recraft_client *client, char **json_out);
+
+/// Feeds in a callback request the provider POSTed to a job's callback_url: body is the
+/// request body (JSON text), headers_json a JSON object of its headers (may be NULL when
+/// no webhook_secret is configured). With webhook_secret set, the signature
+/// (X-Webhook-Timestamp, X-Webhook-Signature) is verified first, in constant time and
+/// within a 5-minute window; a bad one gives RECRAFT_ERR_AUTHENTICATION. A waiting job of
+/// this client for the task completes at once. Idempotent.
+/// On success *result_json_out is the caller's, {"task_id", "state", "results", "error"};
+/// free with recraft_string_free. Does not take ownership of body or headers_json.
+extern recraft_status recraft_callback_handle(recraft_client *client, const char *body, const char *headers_json, char **result_json_out);
+
 /// The message of the last failed call on this thread; "" if none failed yet. Never NULL.
 /// Borrowed; valid until the next failing call on this thread.
 extern const char *recraft_last_error_message(void);

@@ -19,7 +19,7 @@ extension Client {
         request.followRedirects = true
         let response: HTTPResponse
         do throws(RecraftError) {
-            response = try await retrying(idempotent: true) { () async throws(RecraftError) -> HTTPResponse in
+            response = try await retrying(.upload) { () async throws(RecraftError) -> HTTPResponse in
                 let response: HTTPResponse
                 do { response = try await transport.perform(request) } catch let error as TransportError {
                     throw Client.classify(error, idempotent: true)

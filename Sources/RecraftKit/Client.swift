@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Synchronization
 
 /// A connection to one provider. Safe to share between threads and tasks; every job it
 /// submits keeps it alive. Its requests all go through one libcurl multi loop.
@@ -6,11 +7,30 @@ public final class Client: Sendable {
     public let configuration: Configuration
     let transport: CurlTransport
     let provider: any Provider
+    let submitLimiter: RateLimiter?
+    let pollLimiter: RateLimiter?
+    let journal: Journal?
+    /// Jobs with a task id that have not ended, so a callback can complete them at once.
+    private let liveJobs = Mutex<[String: WeakJob]>([:])
 
     public init(_ configuration: Configuration) throws(RecraftError) {
         self.configuration = configuration
         self.transport = try CurlTransport(userAgent: configuration.userAgent)
         self.provider = configuration.provider.provider
+        submitLimiter = configuration.submitRateLimit.map { RateLimiter(count: $0.count, window: $0.window) }
+        pollLimiter = configuration.pollRateLimit.map { RateLimiter(count: $0.count, window: $0.window) }
+        journal = try configuration.journalPath.map { path throws(RecraftError) in try Journal(path: path) }
+    }
+
+    /// What the journal (`journal_path`) holds: every job it recorded, with where it stands,
+    /// and a note for each line that could not be read. After a crash, reopen the
+    /// `.inFlight` entries by task id; `.notSent` ones are safe to submit again;
+    /// `.uncertain` ones may exist at the provider (check before submitting again).
+    public func journalEntries() throws(RecraftError) -> (entries: [JournalEntry], problems: [String]) {
+        guard let path = configuration.journalPath else {
+            throw RecraftError(.invalidConfig, "this client has no journal: set \"journal_path\" in the config")
+        }
+        return try Journal.read(path: path)
     }
 
     /// A client from the JSON configuration the C API and the bindings use.
@@ -52,6 +72,18 @@ public final class Client: Sendable {
         return Job(client: self, operation: operation, taskId: id)
     }
 
+    func register(_ job: Job, taskId: String) {
+        liveJobs.withLock { $0[taskId] = WeakJob(job) }
+    }
+
+    func unregister(taskId: String) {
+        _ = liveJobs.withLock { $0.removeValue(forKey: taskId) }
+    }
+
+    func liveJob(taskId: String) -> Job? {
+        liveJobs.withLock { $0[taskId]?.job }
+    }
+
     /// Removes the API key from text that is about to leave the library.
     func redacted(_ error: RecraftError) -> RecraftError {
         let key = configuration.apiKey
@@ -60,4 +92,9 @@ public final class Client: Sendable {
         copy.message = copy.message.replacingAll(key, with: "[redacted]")
         return copy
     }
+}
+
+final class WeakJob: Sendable {
+    weak let job: Job?
+    init(_ job: Job) { self.job = job }
 }

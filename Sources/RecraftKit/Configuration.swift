@@ -35,6 +35,11 @@ public struct Configuration: Sendable {
     public var maxDownloadBytes: Int = 512 << 20
     /// `http://` is refused except on loopback unless this is set.
     public var allowInsecureHTTP: Bool = false
+    /// Client-side limits shared by every job of a client, so a batch stays within the
+    /// provider's documented limits instead of being dropped with 429. nil: no limit.
+    /// kie: 20 createTask per 10 s and 10 recordInfo per s; Recraft: 5 requests per s.
+    public var submitRateLimit: (count: Int, window: Duration)?
+    public var pollRateLimit: (count: Int, window: Duration)?
     public var journalPath: String?
     public var webhookSecret: String?
 
@@ -57,6 +62,14 @@ public struct Configuration: Sendable {
         let local = provider == .sandbox || Self.isLoopback(self.baseURL)
         pollInitial = local ? .milliseconds(100) : .seconds(2)
         pollMax = local ? .seconds(2) : .seconds(15)
+        switch provider.dialect {
+        case _ where provider == .sandbox: break
+        case .market, .kieRecraft:
+            submitRateLimit = (20, .seconds(10))
+            pollRateLimit = (10, .seconds(1))
+        case .recraft:
+            submitRateLimit = (5, .seconds(1))
+        }
     }
 
     static func resolveKey(_ explicit: String?, provider: Preset) throws(RecraftError) -> String {

@@ -18,6 +18,7 @@ extension Job {
 
     private func submit(_ request: JobRequest, offer: Offer) async throws(RecraftError) {
         let provider = client.provider
+        try journalSubmit(request)
         var request = request
         var downloaded: String?
         defer { if let downloaded { unlink(downloaded) } }
@@ -34,31 +35,40 @@ extension Job {
             break
         }
         if provider.isSynchronous { core.withLock { if !$0.state.isTerminal { $0.state = .running } } }
-        let submission = try await client.retrying(idempotent: false) { () async throws(RecraftError) -> Submission in
-            try await provider.submit(request, offer: offer, through: client)
+        let submission = try await client.retrying(.submit, deadline: deadline) { () async throws(RecraftError) -> Submission in
+            try journalSending()
+            return try await provider.submit(request, offer: offer, through: client)
         }
         switch submission {
         case .accepted(let taskId):
-            core.withLock { core in
-                guard !core.state.isTerminal else { return }
-                core.taskId = taskId
+            try? journalAccepted(taskId)  // the task exists now: never let a full disk lose it
+            let live = core.withLock { core -> Bool in
+                core.taskId = taskId  // kept even if cancelled meanwhile: the task exists
+                guard !core.state.isTerminal else { return false }
                 core.state = .running
+                return true
             }
+            if live { client.register(self, taskId: taskId) }
         case .finished(let taskId, let results):
             core.withLock { $0.taskId = taskId }
+            try? journalAccepted(taskId)
             finish(.succeeded, results: results)
         }
     }
 
     private func pollUntilDone() async throws(RecraftError) {
         guard let taskId = id else { return }
-        var schedule = PollSchedule(initial: client.configuration.pollInitial, maximum: client.configuration.pollMax)
+        let configuration = client.configuration
+        // With a callback on its way, polling is only the fallback (callbacks can be lost).
+        var schedule = request?.callbackURL == nil
+            ? PollSchedule(initial: configuration.pollInitial, maximum: configuration.pollMax)
+            : PollSchedule(initial: .seconds(30), maximum: max(configuration.pollMax, .seconds(60)))
         var unknownStreak = 0
         while !state.isTerminal {
             try await sleepBeforePoll(schedule.next(), taskId: taskId)
             let status: TaskStatus
             do {
-                status = try await client.retrying(idempotent: true) { () async throws(RecraftError) -> TaskStatus in
+                status = try await client.retrying(.poll, deadline: deadline) { () async throws(RecraftError) -> TaskStatus in
                     core.withLock { $0.polls += 1 }
                     return try await client.provider.status(taskId: taskId, operation: operation, through: client)
                 }

@@ -6,6 +6,8 @@ import Synchronization
 /// thread. The work runs in the background; `state`, `wait` and `download` observe it.
 public final class Job: Sendable {
     public let operation: Operation
+    /// A local id for the journal, unique per job.
+    public let ref: String
     let client: Client
     let request: JobRequest?
     /// What the preset offers for the request (nil for a reopened job).
@@ -31,6 +33,7 @@ public final class Job: Sendable {
     /// A new submission.
     init(client: Client, request: JobRequest, offer: Offer) {
         self.operation = request.operation
+        self.ref = UUID().uuidString.lowercased()
         self.client = client
         self.request = request
         self.offer = offer
@@ -42,6 +45,7 @@ public final class Job: Sendable {
     /// A task the provider already has.
     init(client: Client, operation: Operation, taskId: String) {
         self.operation = operation
+        self.ref = UUID().uuidString.lowercased()
         self.client = client
         self.request = nil
         self.offer = nil
@@ -50,6 +54,7 @@ public final class Job: Sendable {
         core.taskId = taskId
         core.state = .running
         self.core = Mutex(core)
+        client.register(self, taskId: taskId)
         start()
     }
 
@@ -93,6 +98,8 @@ public final class Job: Sendable {
             return Array(core.waiters.values)
         }
         guard let waiters else { return }
+        if let taskId = id { client.unregister(taskId: taskId) }
+        journalFinished()
         ended.leave()
         for waiter in waiters { waiter.resume() }
     }

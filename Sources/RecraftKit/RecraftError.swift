@@ -78,6 +78,8 @@ public struct RecraftError: Error, Sendable, Equatable, CustomStringConvertible 
     public var httpStatus: Int?
     /// The provider's own code (kie's body `code` or `failCode`), if any.
     public var providerCode: String?
+    /// How long the provider asked us to wait (`Retry-After`), when it said.
+    var retryAfter: Duration?
 
     public init(_ code: Code, _ message: String, httpStatus: Int? = nil, providerCode: String? = nil) {
         self.code = code
@@ -87,4 +89,8 @@ public struct RecraftError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public var description: String { "\(code): \(message)" }
+
+    public static func == (lhs: RecraftError, rhs: RecraftError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.httpStatus == rhs.httpStatus && lhs.providerCode == rhs.providerCode
+    }
 }

@@ -24,13 +24,13 @@ struct DedicatedProvider: Provider {
         if let callback = request.callbackURL { body["callBackUrl"] = .string(callback) }
         var http = HTTPRequest(.post, api.configuration.baseURL + "/api/v1/recraft/" + offer.wireName)
         http.body = .bytes(Array(JSONValue.object(body).serialized().utf8), contentType: "application/json")
-        return .accepted(taskId: try MarketProvider.taskId(try await api.call(http, idempotent: false), preset: preset))
+        return .accepted(taskId: try MarketProvider.taskId(try await api.call(http, kind: .submit), preset: preset))
     }
 
     func status(taskId: String, operation: Operation, through api: ProviderAPI) async throws(RecraftError) -> TaskStatus {
         let segment = Catalog.offers(preset)[operation]?.wireName ?? "upscale"
         let url = api.configuration.baseURL + "/api/v1/recraft/\(segment)/record-info?taskId=" + taskId.percentEncodedQueryValue
-        let response = try await api.call(HTTPRequest(.get, url), idempotent: true)
+        let response = try await api.call(HTTPRequest(.get, url), kind: .poll)
         let envelope = try KieEnvelope(response, service: preset.serviceName, keyVariable: preset.apiKeyVariable)
         return try Self.decodeRecord(envelope.data, service: preset.serviceName)
     }

@@ -10,7 +10,9 @@ struct KieEnvelope {
     init(_ response: HTTPResponse, service: String, keyVariable: String?) throws(RecraftError) {
         let json = JSONValue.parse(response.body)
         if !(200..<300).contains(response.status) {
-            throw Self.httpError(response, json: json, service: service, keyVariable: keyVariable)
+            var error = Self.httpError(response, json: json, service: service, keyVariable: keyVariable)
+            error.retryAfter = RetryAfter.parse(response.headers["retry-after"])
+            throw error
         }
         guard let json, json.object != nil else {
             throw RecraftError(.protocolError,
@@ -25,7 +27,9 @@ struct KieEnvelope {
         self.message = json["msg"]?.string ?? json["message"]?.string ?? ""
         self.data = json["data"] ?? .null
         if code != 200 {
-            throw Self.bodyError(code: code, message: message, httpStatus: response.status, service: service, keyVariable: keyVariable)
+            var error = Self.bodyError(code: code, message: message, httpStatus: response.status, service: service, keyVariable: keyVariable)
+            error.retryAfter = RetryAfter.parse(response.headers["retry-after"])
+            throw error
         }
     }
 

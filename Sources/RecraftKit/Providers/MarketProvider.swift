@@ -16,12 +16,12 @@ struct MarketProvider: Provider {
         if let callback = request.callbackURL { body["callBackUrl"] = .string(callback) }
         var http = HTTPRequest(.post, api.configuration.baseURL + "/api/v1/jobs/createTask")
         http.body = .bytes(Array(JSONValue.object(body).serialized().utf8), contentType: "application/json")
-        return .accepted(taskId: try Self.taskId(try await api.call(http, idempotent: false), preset: preset))
+        return .accepted(taskId: try Self.taskId(try await api.call(http, kind: .submit), preset: preset))
     }
 
     func status(taskId: String, operation: Operation, through api: ProviderAPI) async throws(RecraftError) -> TaskStatus {
         let http = HTTPRequest(.get, api.configuration.baseURL + "/api/v1/jobs/recordInfo?taskId=" + taskId.percentEncodedQueryValue)
-        let response = try await api.call(http, idempotent: true)
+        let response = try await api.call(http, kind: .poll)
         let envelope = try KieEnvelope(response, service: service, keyVariable: preset.apiKeyVariable)
         return try Self.decodeRecord(envelope.data, service: service)
     }

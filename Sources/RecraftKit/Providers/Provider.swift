@@ -38,8 +38,8 @@ protocol Provider: Sendable {
 /// What a provider may do on the wire: authenticated calls to its own hosts.
 protocol ProviderAPI: Sendable {
     var configuration: Configuration { get }
-    /// Sends a request to the provider with its credentials; no retry here.
-    func call(_ request: HTTPRequest, idempotent: Bool) async throws(RecraftError) -> HTTPResponse
+    /// Sends a request to the provider with its credentials, within its rate limit; no retry here.
+    func call(_ request: HTTPRequest, kind: RequestKind) async throws(RecraftError) -> HTTPResponse
 }
 
 extension Preset {

@@ -28,7 +28,7 @@ struct RecraftProvider: Provider {
             for (name, value) in fields { body[name] = .string(value) }
             http.body = .bytes(Array(JSONValue.object(body).serialized().utf8), contentType: "application/json")
         }
-        let response = try await api.call(http, idempotent: false)
+        let response = try await api.call(http, kind: .submit)
         return try Self.decode(response, service: preset.serviceName, keyVariable: preset.apiKeyVariable)
     }
 
@@ -81,6 +81,8 @@ struct RecraftProvider: Provider {
         case 500...599: (code, advice) = (.providerUnavailable, "try again later")
         default: (code, advice) = (.invalidInput, "fix the input or options; resending it unchanged will fail again")
         }
-        return RecraftError(code, "\(text)\(requestId); \(advice)", httpStatus: status)
+        var error = RecraftError(code, "\(text)\(requestId); \(advice)", httpStatus: status)
+        error.retryAfter = RetryAfter.parse(response.headers["retry-after"])
+        return error
     }
 }

@@ -1,0 +1,47 @@
+/// The job's entries in the client's journal, if it has one.
+extension Job {
+    /// Before anything is sent: what was asked, so that a restart can tell what to do.
+    func journalSubmit(_ request: JobRequest) throws(RecraftError) {
+        var event: [String: JSONValue] = [
+            "event": "submit", "ref": .string(ref),
+            "provider": .string(client.configuration.provider.rawValue),
+            "base_url": .string(client.configuration.baseURL),
+            "operation": .string(request.operation.rawValue),
+            "image": .string(request.image.description),
+            "options": .object(request.options),
+        ]
+        if let callback = request.callbackURL { event["callback_url"] = .string(callback) }
+        try client.journal?.record(event)
+    }
+
+    /// Just before the billed request goes out: from here a crash leaves the task uncertain.
+    func journalSending() throws(RecraftError) {
+        try client.journal?.record(["event": "sending", "ref": .string(ref)])
+    }
+
+    func journalAccepted(_ taskId: String) throws(RecraftError) {
+        try client.journal?.record(["event": "accepted", "ref": .string(ref), "task_id": .string(taskId),
+                                    "operation": .string(operation.rawValue)])
+    }
+
+    /// At the end. A failure to write here cannot undo the job's end; the entry then
+    /// stays in flight and a restart collects the result again, which costs nothing.
+    func journalFinished() {
+        guard let journal = client.journal else { return }
+        let (state, taskId, results, error) = core.withLock { ($0.state, $0.taskId, $0.results, $0.error) }
+        var event: [String: JSONValue] = [
+            "event": "finished", "ref": .string(ref), "state": .string(state.description),
+            "results": .array(results.compactMap { if case .url(let url) = $0 { .string(url) } else { nil } }),
+        ]
+        if let taskId { event["task_id"] = .string(taskId) }
+        if let error {
+            event["error"] = .string(error.message)
+            event["error_code"] = .number(Double(error.code.rawValue))
+        }
+        try? journal.record(event)
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+}
