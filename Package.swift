@@ -14,6 +14,7 @@ let package = Package(
         // equals a library product's. `make install` installs it as `recraft`.
         .executable(name: "recraft-cli", targets: ["RecraftCLI"]),
         .executable(name: "recraft-swift-example", targets: ["RecraftExample"]),
+        .executable(name: "recraft-fuzz", targets: ["RecraftFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -40,6 +41,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "RecraftExample", dependencies: ["RecraftKit"]),
+        // libFuzzer target over every decoder; see its main.swift for how to run it.
+        .executableTarget(name: "RecraftFuzz", dependencies: ["RecraftKit"]),
         .testTarget(name: "RecraftKitTests", dependencies: ["RecraftKit", "RecraftSandbox"]),
         .testTarget(name: "RecraftSandboxTests", dependencies: ["RecraftSandbox"]),
         .testTarget(name: "RecraftCTests", dependencies: ["RecraftC", "RecraftKit", "RecraftSandbox"]),

@@ -1,0 +1,43 @@
+/// Feeds arbitrary bytes to every decoder that reads what a provider, a callback or a
+/// user sends, for the fuzz targets (`Sources/RecraftFuzz`) and the fuzz tests. Nothing
+/// here may trap, whatever the input; a thrown `RecraftError` is the right answer to junk.
+package enum FuzzEntry {
+    package static func feed(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        for status in [200, 401, 429, 500] {
+            let response = HTTPResponse(status: status, headers: ["content-type": "application/json", "retry-after": text],
+                                        body: bytes, bytesWritten: 0)
+            _ = try? KieEnvelope(response, service: "fuzz", keyVariable: nil)
+            _ = try? KieUpload.decode(response, keyVariable: nil)
+            _ = try? RecraftProvider.decode(response, service: "fuzz", keyVariable: nil)
+            _ = RecraftProvider.error(response, service: "fuzz", keyVariable: nil)
+        }
+        if let json = JSONValue.parse(bytes) {
+            _ = try? MarketProvider.decodeRecord(json, service: "fuzz")
+            _ = try? MarketProvider.decodeRecord(json["data"] ?? .null, service: "fuzz")
+            _ = try? DedicatedProvider.decodeRecord(json, service: "fuzz")
+            _ = try? DedicatedProvider.decodeRecord(json["data"] ?? .null, service: "fuzz")
+            _ = json.serialized()
+        }
+        _ = try? Configuration(json: text)
+        _ = try? JobRequest(json: text)
+        _ = ImageInfo.read(bytes)
+        _ = RetryAfter.parse(text)
+        _ = try? RateLimiter.parse(text, key: "fuzz")
+        feedCallback(bytes)
+    }
+
+    /// The callback parser, with a signing secret so the signature path runs too.
+    private static let callbackClient: Client? = try? Client(Configuration(provider: .sandbox, baseURL: "http://127.0.0.1:9"))
+    private static let signedClient: Client? = {
+        guard var configuration = try? Configuration(provider: .sandbox, baseURL: "http://127.0.0.1:9") else { return nil }
+        configuration.webhookSecret = "fuzz-secret"
+        return try? Client(configuration)
+    }()
+
+    private static func feedCallback(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes.prefix(64), as: UTF8.self)
+        _ = try? callbackClient?.handleCallback(body: bytes, headers: [:])
+        _ = try? signedClient?.handleCallback(body: bytes, headers: ["X-Webhook-Timestamp": text, "X-Webhook-Signature": text])
+    }
+}

@@ -1,0 +1,79 @@
+import FoundationEssentials
+import Testing
+@testable import RecraftKit
+
+/// A short, deterministic fuzz run on every `swift test`: the corpus in Tests/FuzzCorpus,
+/// mutated, plus random JSON shaped like provider replies, fed to every decoder
+/// (`FuzzEntry`). Passing means nothing trapped. The long run is libFuzzer's
+/// (`recraft-fuzz`, see the README).
+@Suite struct FuzzTests {
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let keys = ["code", "msg", "message", "data", "taskId", "task_id", "state", "resultJson", "resultUrls",
+                       "failCode", "failMsg", "status", "successFlag", "response", "resultImageUrl", "image", "url",
+                       "b64_json", "image_id", "downloadUrl", "fileUrl", "provider", "operation", "options"]
+
+    static func corpus() throws -> [[UInt8]] {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("FuzzCorpus")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        return try names.map { [UInt8](try Data(contentsOf: folder.appendingPathComponent($0))) }
+    }
+
+    static func randomJSON(_ rng: inout Generator, depth: Int = 0) -> String {
+        switch Int.random(in: 0..<(depth > 3 ? 5 : 8), using: &rng) {
+        case 0: return "null"
+        case 1: return Bool.random(using: &rng) ? "true" : "false"
+        case 2: return String(Int.random(in: -1000...100_000, using: &rng))
+        case 3: return "1e\(Int.random(in: -400...400, using: &rng))"
+        case 4: return "\"" + ["", "success", "fail", "waiting", "{\\\"resultUrls\\\":[1]}", "\\u0000", "é", "https://x/y"].randomElement(using: &rng)! + "\""
+        case 5, 6:
+            let fields = (0..<Int.random(in: 0...5, using: &rng)).map { _ in
+                "\"\(keys.randomElement(using: &rng)!)\": \(randomJSON(&rng, depth: depth + 1))"
+            }
+            return "{" + fields.joined(separator: ",") + "}"
+        default:
+            return "[" + (0..<Int.random(in: 0...3, using: &rng)).map { _ in randomJSON(&rng, depth: depth + 1) }.joined(separator: ",") + "]"
+        }
+    }
+
+    static func mutate(_ input: [UInt8], _ rng: inout Generator) -> [UInt8] {
+        var bytes = input
+        for _ in 0..<Int.random(in: 1...8, using: &rng) {
+            guard !bytes.isEmpty else { bytes = [UInt8.random(in: 0...255, using: &rng)]; continue }
+            let at = Int.random(in: 0..<bytes.count, using: &rng)
+            switch Int.random(in: 0..<5, using: &rng) {
+            case 0: bytes[at] = UInt8.random(in: 0...255, using: &rng)
+            case 1: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: at)
+            case 2: bytes.remove(at: at)
+            case 3: bytes = Array(bytes.prefix(at))  // truncated body
+            default: bytes.insert(contentsOf: Array(randomJSON(&rng).utf8), at: at)
+            }
+        }
+        return bytes
+    }
+
+    @Test func decodersSurviveMutatedAndRandomInput() throws {
+        var rng = Generator(state: 0x5EED)
+        let seeds = try Self.corpus()
+        #expect(seeds.count >= 5)
+        for seed in seeds { FuzzEntry.feed(seed) }
+        for _ in 0..<1000 {
+            FuzzEntry.feed(Self.mutate(seeds.randomElement(using: &rng)!, &rng))
+            FuzzEntry.feed(Array(#"{"code":200,"msg":"ok","data":\#(Self.randomJSON(&rng))}"#.utf8))
+        }
+        // Image headers that claim absurd sizes or stop short.
+        let png = TestImages.png(width: 2, height: 2)
+        for cut in 0..<png.count { FuzzEntry.feed(Array(png.prefix(cut))) }
+        FuzzEntry.feed([0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x00] + [UInt8](repeating: 0xFF, count: 64))
+        FuzzEntry.feed(Array("RIFF\0\0\0\0WEBPVP8 ".utf8) + [UInt8](repeating: 0, count: 20))
+    }
+}
