@@ -351,6 +351,63 @@ static void test_last_error_is_thread_local(void)
           "the last error is per thread", recraft_last_error_message());
 }
 
+#define SENTINEL_STRING ((char *)(uintptr_t)0x5a5a5a5a)
+
+static void test_journal_and_callbacks(recraft_client *client, const char *tmpdir)
+{
+    char *json = SENTINEL_STRING;
+    char config[2048];
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_journal_list(NULL, &json));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_journal_list(client, NULL));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_CONFIG, recraft_journal_list(client, &json)); /* no journal_path */
+    CHECK(json == SENTINEL_STRING, "journal_list(bad): json_out untouched", "written");
+
+    /* A journal that exists lists the jobs submitted with it. */
+    recraft_client *journaled = NULL;
+    snprintf(config, sizeof config, "{\"provider\": \"sandbox\", \"base_url\": \"%s\", \"api_key\": \"k\", "
+             "\"journal_path\": \"%s/journal.jsonl\"}", base_url, tmpdir);
+    CHECK_STATUS(RECRAFT_OK, recraft_client_new(config, &journaled));
+    if (journaled) {
+        CHECK_STATUS(RECRAFT_OK, recraft_journal_list(journaled, &json));
+        CHECK(json != SENTINEL_STRING && json != NULL && strstr(json, "\"entries\"") != NULL, "journal_list gives JSON",
+              json && json != SENTINEL_STRING ? json : "NULL");
+        if (json != SENTINEL_STRING) recraft_string_free(json);
+        recraft_client_free(journaled);
+    }
+
+    json = SENTINEL_STRING;
+    const char *body = "{\"code\": 200, \"data\": {\"taskId\": \"no-such-task\", \"state\": \"success\", "
+                       "\"resultJson\": \"{\\\"resultUrls\\\": [\\\"http://127.0.0.1:9/r.png\\\"]}\"}}";
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_callback_handle(NULL, body, NULL, &json));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_callback_handle(client, NULL, NULL, &json));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_callback_handle(client, body, NULL, NULL));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_callback_handle(client, "{\"data\": ", NULL, &json));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_callback_handle(client, "{}", NULL, &json));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_callback_handle(client, "{\"data\": {\"taskId\": \"t\xff\"}}", NULL, &json));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_callback_handle(client, body, "[1]", &json));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_callback_handle(client, body, "{\"X-Webhook-Signature\": ", &json));
+    CHECK(json == SENTINEL_STRING, "callback_handle(bad): result_json_out untouched", "written");
+
+    /* With webhook_secret set, an unsigned or wrongly signed callback is refused. */
+    recraft_client *signed_client = NULL;
+    snprintf(config, sizeof config, "{\"provider\": \"sandbox\", \"base_url\": \"%s\", \"api_key\": \"k\", "
+             "\"webhook_secret\": \"s3cret\"}", base_url);
+    CHECK_STATUS(RECRAFT_OK, recraft_client_new(config, &signed_client));
+    if (signed_client) {
+        CHECK_STATUS(RECRAFT_ERR_AUTHENTICATION, recraft_callback_handle(signed_client, body, NULL, &json));
+        CHECK_STATUS(RECRAFT_ERR_AUTHENTICATION, recraft_callback_handle(signed_client, body,
+                     "{\"X-Webhook-Timestamp\": \"1\", \"X-Webhook-Signature\": \"AAAA\"}", &json));
+        CHECK(json == SENTINEL_STRING, "callback_handle(unsigned): result_json_out untouched", "written");
+        recraft_client_free(signed_client);
+    }
+
+    /* A well-formed callback for a task this client does not run is still decoded. */
+    CHECK_STATUS(RECRAFT_OK, recraft_callback_handle(client, body, NULL, &json));
+    CHECK(json != SENTINEL_STRING && json != NULL && strstr(json, "no-such-task") != NULL,
+          "callback_handle decodes the task", json && json != SENTINEL_STRING ? json : "NULL");
+    if (json != SENTINEL_STRING) recraft_string_free(json);
+}
+
 static void test_library(void)
 {
     char expected[64], detail[128];
@@ -400,6 +457,7 @@ int main(int argc, char **argv)
     test_cancel_and_free_running(client);
     test_job_outlives_client();
     test_last_error_is_thread_local();
+    test_journal_and_callbacks(client, tmpdir);
     recraft_client_free(client);
 
     printf("boundary: %d passed, %d failed\n", passed, failed);

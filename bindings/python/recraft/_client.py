@@ -5,9 +5,9 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-from typing import Any
+from typing import Any, Mapping
 
-from ._ffi import encode, lib, recraft_client_p, recraft_job_p
+from ._ffi import encode, lib, recraft_client_p, recraft_job_p, take_string
 from ._handle import _Owned
 from ._job import Job
 from .errors import InvalidArgumentError, _check
@@ -64,3 +64,36 @@ class Client(_Owned):
         _check(lib.recraft_job_open(self._ptr, encode(operation, "operation"), encode(job_id, "job_id"),
                                     ctypes.byref(out)))
         return Job(out, operation)
+
+    def journal(self) -> dict[str, Any]:
+        """What the client's journal (config key ``journal_path``) holds:
+        ``{"entries": [{"ref", "status", "provider", "operation", "image", "task_id",
+        "results", "error"}], "problems": [...]}``. An entry's status is "not_sent" (safe to
+        submit again), "uncertain" (the billed request went out, no reply was recorded),
+        "in_flight" (reopen it with ``open_job`` and its task_id), "succeeded", "failed" or
+        "cancelled". Raises ConfigError when the client has no journal."""
+        return self._json_call(lambda out: lib.recraft_journal_list(self._ptr, out))
+
+    def handle_callback(self, body: str | bytes, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Feeds in a callback request the provider POSTed to a job's ``callback_url``:
+        its body and headers. With ``webhook_secret`` configured the signature is checked
+        first (AuthenticationError when it is wrong or missing). A waiting job of this
+        client for the task completes at once. Returns ``{"task_id", "state", "results",
+        "error"}``. Idempotent."""
+        body_c = encode(body, "body") if isinstance(body, str) else _raw_bytes(body, "body")
+        headers_c = None if headers is None else encode(json.dumps(dict(headers)), "headers")
+        return self._json_call(lambda out: lib.recraft_callback_handle(self._ptr, body_c, headers_c, out))
+
+    @staticmethod
+    def _json_call(call: Any) -> dict[str, Any]:
+        out = ctypes.c_void_p()
+        _check(call(ctypes.byref(out)))
+        raw = take_string(out.value)
+        value: dict[str, Any] = json.loads(raw) if raw else {}
+        return value
+
+
+def _raw_bytes(value: bytes, name: str) -> bytes:
+    if b"\0" in value:
+        raise InvalidArgumentError(f"{name} contains a NUL byte")
+    return value

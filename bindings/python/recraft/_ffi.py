@@ -102,6 +102,12 @@ _declare("recraft_version", c_char_p, [])
 # const char *recraft_status_name(int32_t status);
 _declare("recraft_status_name", c_char_p, [c_int32])
 
+# recraft_status recraft_journal_list(recraft_client *client, char **json_out);
+_declare("recraft_journal_list", recraft_status, [recraft_client_p, POINTER(c_void_p)])
+
+# recraft_status recraft_callback_handle(recraft_client *client, const char *body, const char *headers_json, char **result_json_out);
+_declare("recraft_callback_handle", recraft_status, [recraft_client_p, c_char_p, c_char_p, POINTER(c_void_p)])
+
 
 class _Library:
     """The loaded library with every function above declared; loaded on first use."""

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[3]
 PYTHON_DIR = ROOT / "bindings" / "python"
 SAMPLE = ROOT / "bindings" / "c" / "examples" / "sample.png"
 GOOD_KEY = "python-tests-key"
+#: The session sandbox signs its callbacks with this key.
+WEBHOOK_SECRET = "python-tests-webhook-secret"
 
 sys.path.insert(0, str(PYTHON_DIR))
 
@@ -66,8 +68,9 @@ class Sandbox:
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
-    """A sandbox whose tasks take 300 ms; any non-empty API key is accepted."""
-    server = Sandbox("--task-duration-ms", "300")
+    """A sandbox whose tasks take 300 ms; any non-empty API key is accepted; callbacks
+    are signed with WEBHOOK_SECRET."""
+    server = Sandbox("--task-duration-ms", "300", "--webhook-secret", WEBHOOK_SECRET)
     yield server
     server.stop()
 

@@ -45,6 +45,8 @@ def expected_ctype(c_type: str, *, returned: bool) -> Any:
     if c_type == "char*":
         # Library-allocated strings come back as c_void_p so they can be freed.
         return c_void_p
+    if c_type == "char**":
+        return POINTER(c_void_p)
     m = re.fullmatch(r"(?:const )?(recraft_client|recraft_job)(\*+)", c_type)
     if m:
         t: Any = HANDLES[m.group(1)]
