@@ -10,14 +10,50 @@ struct StoredFile: Sendable {
 }
 
 final class FileStore: Sendable {
-    private let files = Mutex([String: StoredFile]())
+    /// Memory the store may hold. Past it the oldest files are dropped (and then 404),
+    /// as real result URLs expire: a benchmark of many thousand jobs must not exhaust
+    /// the machine, and clients download results right after they are ready.
+    let budgetBytes: Int
+    private let state = Mutex(State())
+
+    private struct State {
+        var files = [String: StoredFile]()
+        var totalBytes = 0
+        /// Paths in the order they were (re)written; stale entries are skipped on eviction.
+        var order = [(path: String, generation: Int)]()
+        var orderStart = 0
+        var generation = 0
+        var generations = [String: Int]()
+    }
+
+    init(budgetBytes: Int = 2 << 30) { self.budgetBytes = budgetBytes }
 
     /// Stores (or overwrites, as kie's upload API does) the file at `path`.
     func put(_ path: String, bytes: [UInt8], contentType: String) {
-        files.withLock { $0[path] = StoredFile(bytes: bytes, contentType: contentType) }
+        state.withLock { state in
+            state.totalBytes -= state.files[path]?.bytes.count ?? 0
+            state.files[path] = StoredFile(bytes: bytes, contentType: contentType)
+            state.totalBytes += bytes.count
+            state.generation += 1
+            state.generations[path] = state.generation
+            state.order.append((path, state.generation))
+            // Evict the oldest, but never the file just written.
+            while state.totalBytes > budgetBytes, state.orderStart < state.order.count - 1 {
+                let oldest = state.order[state.orderStart]
+                state.orderStart += 1
+                guard state.generations[oldest.path] == oldest.generation, let file = state.files[oldest.path] else { continue }
+                state.files[oldest.path] = nil
+                state.generations[oldest.path] = nil
+                state.totalBytes -= file.bytes.count
+            }
+            if state.orderStart > 4096, state.orderStart * 2 > state.order.count {
+                state.order.removeFirst(state.orderStart)
+                state.orderStart = 0
+            }
+        }
     }
 
-    func get(_ path: String) -> StoredFile? { files.withLock { $0[path] } }
+    func get(_ path: String) -> StoredFile? { state.withLock { $0.files[path] } }
 }
 
 /// Where files live under `/files/`: uploads and results apart, so an upload path can

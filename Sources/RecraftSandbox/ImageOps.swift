@@ -94,8 +94,11 @@ package enum ImageOps {
         let limit = tolerance * tolerance
 
         var out = image.pixels
+        // A pixel is marked when pushed, so each enters the stack at most once: the stack
+        // never outgrows the image, whatever its content.
         var visited = [Bool](repeating: false, count: w * h)
-        var stack = border
+        var stack = [Int32]()
+        stack.reserveCapacity(min(w * h, 1 << 20))
         out.withUnsafeMutableBufferPointer { px in
             func isBackground(_ index: Int) -> Bool {
                 let o = index * 4
@@ -103,16 +106,20 @@ package enum ImageOps {
                 let dr = Int(px[o]) - background.0, dg = Int(px[o + 1]) - background.1, db = Int(px[o + 2]) - background.2
                 return dr * dr + dg * dg + db * db <= limit
             }
-            while let index = stack.popLast() {
-                guard !visited[index] else { continue }
+            func visit(_ index: Int) {
+                guard !visited[index] else { return }
                 visited[index] = true
-                guard isBackground(index) else { continue }
+                if isBackground(index) { stack.append(Int32(index)) }
+            }
+            border.forEach(visit)
+            while let popped = stack.popLast() {
+                let index = Int(popped)
                 px[index * 4 + 3] = 0
                 let x = index % w
-                if x > 0 { stack.append(index - 1) }
-                if x < w - 1 { stack.append(index + 1) }
-                if index >= w { stack.append(index - w) }
-                if index + w < w * h { stack.append(index + w) }
+                if x > 0 { visit(index - 1) }
+                if x < w - 1 { visit(index + 1) }
+                if index >= w { visit(index - w) }
+                if index + w < w * h { visit(index + w) }
             }
         }
         return RGBAImage(width: w, height: h, pixels: out)

@@ -35,9 +35,11 @@ extension Sandbox {
 
     func respond(to request: Request) async -> Response {
         let path = request.uri.path
+        // File downloads are counted together: one key per result file would drown the rest.
+        let key = path.hasPrefix("/files/") ? "/files/*" : path
         counters.record { stats in
-            if stats.requestsByPath[path] != nil || stats.requestsByPath.count < Self.maxTrackedPaths {
-                stats.requestsByPath[path, default: 0] += 1
+            if stats.requestsByPath[key] != nil || stats.requestsByPath.count < Self.maxTrackedPaths {
+                stats.requestsByPath[key, default: 0] += 1
             }
         }
         let started = ContinuousClock.now

@@ -41,7 +41,7 @@ public struct SandboxStats: Sendable, Codable, Equatable {
     /// Result-file GETs that carried an Authorization header (a client must never send one).
     public var fileDownloadsWithAuthorization: Int = 0
     public var callbacksSent: Int = 0
-    /// Every request, by path without its query.
+    /// Every request, by path without its query (all of `/files/…` under "/files/*").
     public var requestsByPath: [String: Int] = [:]
 
     public init() {}

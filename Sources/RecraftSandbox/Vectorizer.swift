@@ -6,7 +6,17 @@ package enum Vectorizer {
     /// At most this many colours survive quantization.
     package static let paletteSize = 16
 
-    package static func svg(from image: RGBAImage) -> String {
+    /// Larger inputs are traced on a grid of at most this many cells per side and scaled
+    /// back up by the viewBox, so a noisy photo cannot produce a gigabyte of rectangles.
+    package static let maxGrid = 512
+
+    package static func svg(from original: RGBAImage) -> String {
+        var image = original
+        let longest = max(original.width, original.height)
+        if longest > maxGrid {
+            image = ImageOps.resize(original, width: max(1, original.width * maxGrid / longest),
+                                    height: max(1, original.height * maxGrid / longest))
+        }
         let w = image.width, h = image.height
         let (palette, labels) = quantize(image)
         var rectsByColour = [[Rect]](repeating: [], count: palette.count)
@@ -37,8 +47,8 @@ package enum Vectorizer {
         for (key, rect) in open { rectsByColour[key.label].append(rect) }
 
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" "
-        out += "viewBox=\"0 0 \(w) \(h)\" shape-rendering=\"crispEdges\">\n"
+        out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(original.width)\" height=\"\(original.height)\" "
+        out += "viewBox=\"0 0 \(w) \(h)\" preserveAspectRatio=\"none\" shape-rendering=\"crispEdges\">\n"
         for (label, rects) in rectsByColour.enumerated() where !rects.isEmpty {
             let colour = palette[label]
             out += "<path fill=\"\(hex(colour))\""
