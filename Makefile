@@ -41,7 +41,7 @@ export DEBIAN_FRONTEND := noninteractive
 all: build
 
 help:
-	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 # --------------------------------------------------------------------------- deps
 
