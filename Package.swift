@@ -41,7 +41,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "RecraftExample", dependencies: ["RecraftKit"]),
-        // libFuzzer target over every decoder; see its main.swift for how to run it.
+        // The fuzz target over every decoder; see its main.swift for how to run it.
         .executableTarget(name: "RecraftFuzz", dependencies: ["RecraftKit"]),
         .testTarget(name: "RecraftKitTests", dependencies: ["RecraftKit", "RecraftSandbox"]),
         .testTarget(name: "RecraftSandboxTests", dependencies: ["RecraftSandbox"]),

@@ -1,19 +1,44 @@
-// The libFuzzer target for every RecraftKit decoder (provider replies, callbacks, configs,
-// image headers). Build and run (see the README):
-//   swift build --product recraft-fuzz --scratch-path .build-fuzz \
-//       -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-//   .build-fuzz/debug/recraft-fuzz -max_total_time=60 Tests/FuzzCorpus
-// libFuzzer supplies main(); built without those flags the program does nothing, and the
-// Swift test FuzzTests feeds the same entry point generated input on every `make test`.
+// The fuzz target for every RecraftKit decoder (provider replies, callbacks, configs,
+// image headers). With libFuzzer (see the README):
+//   swift build --product recraft-fuzz --scratch-path .build-fuzz -Xswiftc -DFUZZING \
+//       -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+//   cp -r Tests/FuzzCorpus /tmp/corpus   # libFuzzer adds what it finds to the folder
+//   .build-fuzz/debug/recraft-fuzz -max_total_time=60 /tmp/corpus
+// (lld, because gold crashes on the fuzzer runtime's debug info.)
+// Built without the sanitizer it feeds each file named on its command line once, so a
+// crash libFuzzer found can be replayed in a plain debug build. The Swift test FuzzTests
+// feeds the same entry point generated input on every `make test`.
+import FoundationEssentials
 import RecraftKit
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
+/// libFuzzer's entry point (its FuzzerMain.o references it by name).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data else { return 0 }
     FuzzEntry.feed(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
+
+#if FUZZING
+// SwiftPM gives an executable its own main, so libFuzzer's is not the one that runs:
+// hand control to libFuzzer's driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+               _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+var argc = CommandLine.argc
+var argv = Optional(CommandLine.unsafeArgv)
+exit(runDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+#else
+for path in CommandLine.arguments.dropFirst() {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        print("cannot read \(path)")
+        exit(2)
+    }
+    FuzzEntry.feed([UInt8](data))
+    print("fed \(path) (\(data.count) bytes)")
+}
+#endif

@@ -16,6 +16,7 @@ extension Client: ProviderAPI {
         request.headers.append(("Accept", "application/json"))
         request.connectTimeout = configuration.connectTimeout
         request.timeout = configuration.requestTimeout
+        request.stallTimeout = configuration.stallTimeout
         request.maxResponseBytes = configuration.maxResponseBytes
         request.followRedirects = false  // a redirect must not carry the key elsewhere
         do {

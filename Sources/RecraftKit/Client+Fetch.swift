@@ -13,7 +13,8 @@ extension Client {
         }
         var request = HTTPRequest(.get, url)  // no Authorization: never send the key to a file host
         request.connectTimeout = configuration.connectTimeout
-        request.timeout = nil
+        request.timeout = nil  // a large file may take long; a stalled one may not
+        request.stallTimeout = configuration.stallTimeout
         request.maxResponseBytes = configuration.maxDownloadBytes
         request.destination = partial
         request.followRedirects = true

@@ -20,6 +20,8 @@ public struct Configuration: Sendable {
     public var connectTimeout: Duration = .seconds(10)
     /// One HTTP request (an API call; not a download) must finish within this.
     public var requestTimeout: Duration = .seconds(60)
+    /// A request or download that receives no byte for this long is abandoned.
+    public var stallTimeout: Duration = .seconds(30)
     /// A job is given up on after this long, counted from submit. Its task id is kept:
     /// it can be reopened with `Client.open`.
     public var jobTimeout: Duration = .seconds(15 * 60)
