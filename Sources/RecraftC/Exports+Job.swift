@@ -7,7 +7,7 @@ import Glibc
 /// The provider's task id, or NULL while the provider has not accepted the task yet (or
 /// never did, or job is not a live handle). Borrowed; valid until the job is freed.
 @c public func recraft_job_id(_ job: UnsafeRawPointer?) -> UnsafePointer<CChar>? {
-    (try? Handles.get(job, as: JobHandle.self, "job"))?.id
+    jobHandle(job)?.id
 }
 
 /// Stores the job's current state in *state_out without blocking: the state the
@@ -34,13 +34,17 @@ import Glibc
 
 /// The number of results: 0 until the job has succeeded (or for a non-live handle).
 @c public func recraft_job_result_count(_ job: UnsafeRawPointer?) -> UInt {
-    UInt((try? Handles.get(job, as: JobHandle.self, "job"))?.results.count ?? 0)
+    UInt(jobHandle(job)?.results.count ?? 0)
 }
 
 /// Result index's URL (a data: URL when the provider sent the bytes inline), or NULL when
 /// there is no such result. Borrowed; valid until the job is freed.
 @c public func recraft_job_result_url(_ job: UnsafeRawPointer?, _ index: UInt) -> UnsafePointer<CChar>? {
-    guard let results = (try? Handles.get(job, as: JobHandle.self, "job"))?.results, index < UInt(results.count) else { return nil }
+    guard let results = jobHandle(job)?.results else { return nil }
+    guard index < UInt(results.count) else {
+        fail(.errNotReady, "the job has \(results.count) result(s); there is none at index \(index)")
+        return nil
+    }
     return UnsafePointer(results[Int(index)])
 }
 
@@ -61,23 +65,20 @@ import Glibc
 /// {code, name, message, http_status, provider_code}, polls. NULL for a non-live handle.
 /// Caller owns; free with recraft_string_free.
 @c public func recraft_job_json(_ job: UnsafeRawPointer?) -> UnsafeMutablePointer<CChar>? {
-    guard let handle = try? Handles.get(job, as: JobHandle.self, "job") else {
-        fail(.errInvalidArgument, "job is NULL or not a live job handle")
-        return nil
-    }
+    guard let handle = jobHandle(job) else { return nil }
     return strdup(handle.job.snapshotJSON().replacingNUL())
 }
 
 /// Why the job failed or was cancelled: its error code, RECRAFT_OK while it has none.
 @c public func recraft_job_error_code(_ job: UnsafeRawPointer?) -> recraft_status {
-    guard let handle = try? Handles.get(job, as: JobHandle.self, "job") else { return .errInvalidArgument }
+    guard let handle = jobHandle(job) else { return .errInvalidArgument }
     return handle.job.error.map { recraft_status($0.code) } ?? .ok
 }
 
 /// Why the job failed or was cancelled, in words; "" while it has no error.
 /// Borrowed; valid until the job is freed.
 @c public func recraft_job_error_message(_ job: UnsafeRawPointer?) -> UnsafePointer<CChar> {
-    (try? Handles.get(job, as: JobHandle.self, "job"))?.errorMessage ?? UnsafePointer(emptyMessage)
+    jobHandle(job)?.errorMessage ?? UnsafePointer(emptyMessage)
 }
 
 /// Cancels the job locally, from any thread: waiters return at once with
@@ -95,4 +96,13 @@ import Glibc
 @c public func recraft_job_free(_ job: OpaquePointer?) {
     guard let handle = Handles.release(UnsafeRawPointer(job), as: JobHandle.self) else { return }
     if !handle.job.state.isTerminal { handle.job.cancel() }
+}
+
+/// The job behind a handle for the functions that return a value rather than a status:
+/// nil, with the last error set, for NULL or a handle that is not live.
+private func jobHandle(_ job: UnsafeRawPointer?) -> JobHandle? {
+    do { return try Handles.get(job, as: JobHandle.self, "job") } catch {
+        fail(error)
+        return nil
+    }
 }
