@@ -183,6 +183,8 @@ package enum ImageCodec {
         image.width = UInt32(source.width)
         image.height = UInt32(source.height)
         image.format = PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA
+        // Speed over size: an emulator's results are read once and thrown away.
+        image.flags = UInt32(PNG_IMAGE_FLAG_FAST)
         defer { png_image_free(&image) }
         var size = 0
         // First call with no buffer asks for the size, the second writes.
@@ -210,13 +212,35 @@ package enum ImageCodec {
         return Array(UnsafeBufferPointer(start: buffer, count: Int(size)))
     }
 
+    /// Lossless WebP at libwebp's fastest lossless preset (level 0): the simple
+    /// `WebPEncodeLosslessRGBA` spends several times longer for a slightly smaller file.
     private static func encodeWebP(_ image: RGBAImage) throws -> [UInt8] {
-        var output: UnsafeMutablePointer<UInt8>? = nil
-        let size = image.pixels.withUnsafeBufferPointer {
-            WebPEncodeLosslessRGBA($0.baseAddress, Int32(image.width), Int32(image.height), Int32(image.width * 4), &output)
+        var config = WebPConfig()
+        guard WebPConfigInit(&config) != 0, WebPConfigLosslessPreset(&config, 0) != 0 else {
+            throw ImageCodecError("WebP encoder unavailable")
         }
-        defer { WebPFree(output) }
-        guard size > 0, let output else { throw ImageCodecError("WebP encoding failed") }
-        return Array(UnsafeBufferPointer(start: output, count: size))
+        config.exact = 1  // keep RGB under transparent pixels, as lossless should
+        var picture = WebPPicture()
+        guard WebPPictureInit(&picture) != 0 else { throw ImageCodecError("WebP encoder unavailable") }
+        picture.use_argb = 1
+        picture.width = Int32(image.width)
+        picture.height = Int32(image.height)
+        defer { WebPPictureFree(&picture) }
+        let imported = image.pixels.withUnsafeBufferPointer {
+            WebPPictureImportRGBA(&picture, $0.baseAddress, Int32(image.width * 4))
+        }
+        guard imported != 0 else { throw ImageCodecError("WebP encoding failed (out of memory)") }
+        var writer = WebPMemoryWriter()
+        WebPMemoryWriterInit(&writer)
+        defer { WebPMemoryWriterClear(&writer) }
+        let encoded = withUnsafeMutablePointer(to: &writer) { writerPointer in
+            picture.writer = WebPMemoryWrite
+            picture.custom_ptr = UnsafeMutableRawPointer(writerPointer)
+            return WebPEncode(&config, &picture)
+        }
+        guard encoded != 0, let memory = writer.mem, writer.size > 0 else {
+            throw ImageCodecError("WebP encoding failed (error \(picture.error_code.rawValue))")
+        }
+        return Array(UnsafeBufferPointer(start: memory, count: writer.size))
     }
 }

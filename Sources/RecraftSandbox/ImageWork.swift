@@ -5,7 +5,7 @@
 import Foundation
 
 /// The documented input limits of one operation in one dialect.
-struct ImageLimits: Sendable {
+struct ImageLimits: Sendable, Hashable {
     var maxBytes: Int
     var maxMegapixels: Int? = nil
     var minSide: Int? = nil
@@ -58,11 +58,14 @@ struct ImageLimits: Sendable {
     }
 }
 
-struct ImageWorkError: Error, CustomStringConvertible {
+struct ImageWorkError: Error, CustomStringConvertible, Equatable {
     var description: String
 }
 
-struct ImageWork: Sendable {
+/// What an image job produced: the encoded bytes and their format.
+typealias ImageWorkOutput = (bytes: [UInt8], format: ImageFormat)
+
+struct ImageWork: Sendable, Hashable {
     var operation: ImageOperation
     /// Requested upscale factor (upscales only).
     var scale: Int = 4
@@ -70,7 +73,7 @@ struct ImageWork: Sendable {
     var limits: ImageLimits
 
     /// Runs the job. Every failure is an `ImageWorkError` whose message a client can show.
-    func run(_ input: [UInt8]) throws -> (bytes: [UInt8], format: ImageFormat) {
+    func run(_ input: [UInt8]) throws -> ImageWorkOutput {
         guard !input.isEmpty else { throw ImageWorkError(description: "image is empty (0 bytes)") }
         let probe: (format: ImageFormat, width: Int, height: Int)
         do {
@@ -114,7 +117,7 @@ struct ImageWork: Sendable {
     /// Recraft returns SVG for an SVG sent to removeBackground. The emulator cannot
     /// rasterise, so it returns the (checked) SVG as it came; it rejects active content
     /// as the real service rejects "unsafe SVG".
-    private func passThroughSVG(_ input: [UInt8]) throws -> (bytes: [UInt8], format: ImageFormat) {
+    private func passThroughSVG(_ input: [UInt8]) throws -> ImageWorkOutput {
         let text = String(decoding: input, as: UTF8.self).lowercased()
         for marker in ["<script", "javascript:", "onload=", "onerror=", "<foreignobject"] where text.contains(marker) {
             throw ImageWorkError(description: "unsafe SVG rejected (contains \(marker))")

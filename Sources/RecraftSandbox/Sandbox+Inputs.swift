@@ -64,9 +64,10 @@ extension Sandbox {
         return Data(base64Encoded: cleaned).map(Array.init)
     }
 
-    /// Runs `work` on NIO's blocking thread pool, so image work never stalls the server.
-    func runImageWork(_ work: ImageWork, input: [UInt8]) async throws -> (bytes: [UInt8], format: ImageFormat) {
-        try await NIOThreadPool.singleton.runIfActive { try work.run(input) }
+    /// Runs `work` on NIO's blocking thread pool, so image work never stalls the server,
+    /// through the cache, so repeated inputs cost one computation.
+    func runImageWork(_ work: ImageWork, input: [UInt8]) async throws -> ImageWorkOutput {
+        try await NIOThreadPool.singleton.runIfActive { [imageCache] in try imageCache.output(of: work, input: input).get() }
     }
 
     /// Stores a result and returns its public URL.

@@ -79,7 +79,7 @@ extension Sandbox {
         let limits = dialect == .official ? ImageLimits.recraft(operation) : .mirror
         let work = ImageWork(operation: operation, scale: 4, output: output, limits: limits)
         let imageID = UUID().uuidString.lowercased()
-        let result: (bytes: [UInt8], format: ImageFormat)
+        let result: ImageWorkOutput
         do {
             result = try await runImageWork(work, input: input)
         } catch let error as ImageWorkError {

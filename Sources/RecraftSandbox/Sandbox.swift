@@ -14,6 +14,7 @@ public final class Sandbox: Sendable {
     let files = FileStore()
     let tasks = TaskStore()
     let faults = FaultPlan()
+    let imageCache = ImageWorkCache()
     private let runtime = Mutex(Runtime())
 
     private struct Runtime {
