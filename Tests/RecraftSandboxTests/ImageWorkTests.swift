@@ -79,6 +79,11 @@ final class ImageWorkTests: XCTestCase {
         XCTAssertEqual(delegate.rootAttributes["viewBox"], "0 0 64 48")
         XCTAssertEqual(delegate.paths, 2, "white and red")
     }
+
+    func testLargeInputsAreVectorizedOnABoundedGrid() throws {
+        let svg = Vectorizer.svg(from: TestImages.gradient(width: 1500, height: 600))
+        XCTAssertTrue(svg.contains("width=\"1500\" height=\"600\" viewBox=\"0 0 512 204\""), String(svg.prefix(300)))
+    }
 }
 
 /// Records the root element of an XML document and counts its <path>s.
@@ -91,50 +96,5 @@ final class RootElementReader: NSObject, XMLParserDelegate {
                 attributes: [String: String]) {
         if root == nil { (root, rootAttributes) = (name, attributes) }
         if name == "path" { paths += 1 }
-    }
-}
-
-final class FileStoreTests: XCTestCase {
-    func testOldestFilesAreDroppedPastTheBudget() {
-        let store = FileStore(budgetBytes: 100)
-        store.put("a", bytes: [UInt8](repeating: 1, count: 40), contentType: "x")
-        store.put("b", bytes: [UInt8](repeating: 2, count: 40), contentType: "x")
-        store.put("a", bytes: [UInt8](repeating: 3, count: 10), contentType: "x")  // rewrite: now the newest
-        store.put("c", bytes: [UInt8](repeating: 4, count: 40), contentType: "x")
-        XCTAssertNotNil(store.get("a"))
-        XCTAssertNotNil(store.get("b"))
-        store.put("d", bytes: [UInt8](repeating: 5, count: 40), contentType: "x")
-        XCTAssertNil(store.get("b"), "oldest goes first")
-        XCTAssertEqual(store.get("a")?.bytes.first, 3)
-        store.put("huge", bytes: [UInt8](repeating: 6, count: 500), contentType: "x")
-        XCTAssertNotNil(store.get("huge"), "the file just written is kept even over budget")
-        XCTAssertNil(store.get("d"))
-    }
-
-    func testLargeInputsAreVectorizedOnABoundedGrid() throws {
-        let svg = Vectorizer.svg(from: TestImages.gradient(width: 1500, height: 600))
-        XCTAssertTrue(svg.contains("width=\"1500\" height=\"600\" viewBox=\"0 0 512 204\""), String(svg.prefix(300)))
-    }
-}
-
-final class ImageWorkCacheTests: XCTestCase {
-    func testSameInputAndJobGiveTheSameBytesAndFailuresAreCachedToo() throws {
-        let cache = ImageWorkCache(maxEntries: 2)
-        let png = try TestImages.png(TestImages.gradient(width: 10, height: 10))
-        let crisp = ImageWork(operation: .crispUpscale, scale: 4, output: .png, limits: .marketCrisp)
-        let first = try cache.output(of: crisp, input: png).get()
-        let second = try cache.output(of: crisp, input: png).get()
-        XCTAssertEqual(first.bytes, second.bytes)
-        XCTAssertEqual(try ImageCodec.decode(second.bytes).width, 40)
-
-        let other = try TestImages.png(TestImages.gradient(width: 12, height: 10))
-        XCTAssertEqual(try ImageCodec.decode(try cache.output(of: crisp, input: other).get().bytes).width, 48)
-
-        let scale2 = ImageWork(operation: .crispUpscale, scale: 2, output: .png, limits: .marketCrisp)
-        XCTAssertEqual(try ImageCodec.decode(try cache.output(of: scale2, input: png).get().bytes).width, 20)
-        let removal = ImageWork(operation: .removeBackground, output: .png, limits: .marketRemoveBackground)
-        XCTAssertThrowsError(try cache.output(of: removal, input: png).get()) { error in
-            XCTAssertTrue("\(error)".contains("10x10"))
-        }
     }
 }
