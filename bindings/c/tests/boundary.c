@@ -223,7 +223,9 @@ static void test_job_lifecycle(recraft_client *client, const char *tmpdir)
     CHECK_STATUS(RECRAFT_ERR_NOT_READY, recraft_job_download(job, 0, path));
     struct stat st;
     CHECK(stat(path, &st) != 0, "download before success writes no file", path);
+    prime(RECRAFT_ERR_NOT_READY);
     CHECK(recraft_job_result_url(job, 0) == NULL, "result_url before success is NULL", "not NULL");
+    check_last_error("result_url before success sets the last error", RECRAFT_ERR_NOT_READY);
     CHECK(recraft_job_result_count(job) == 0, "result_count before success is 0", "not 0");
     CHECK(recraft_job_error_code(job) == RECRAFT_OK, "error_code of a running job is RECRAFT_OK", "not OK");
     CHECK(recraft_job_error_message(job) != NULL && recraft_job_error_message(job)[0] == '\0',
@@ -247,7 +249,7 @@ static void test_job_lifecycle(recraft_client *client, const char *tmpdir)
     size_t count = recraft_job_result_count(job);
     prime(RECRAFT_ERR_INVALID_ARGUMENT);
     CHECK(recraft_job_result_url(job, count) == NULL, "result_url(count) is NULL", "not NULL");
-    check_last_error("result_url(count) sets the last error", RECRAFT_ERR_INVALID_ARGUMENT);
+    check_last_error("result_url(count) sets the last error", RECRAFT_ERR_NOT_READY); /* "none at that index" */
     CHECK(recraft_job_result_url(job, SIZE_MAX) == NULL, "result_url(SIZE_MAX) is NULL", "not NULL");
     snprintf(path, sizeof path, "%s/out-of-range.png", tmpdir);
     CHECK_STATUS(RECRAFT_ERR_NOT_READY, recraft_job_download(job, count, path));
