@@ -58,6 +58,12 @@ public final class Job: Sendable {
         start()
     }
 
+    deinit {
+        // libdispatch traps when a group is freed while entered. The driver holds the job
+        // until it ends, so this cannot happen today; keep it that way if that changes.
+        if !core.withLock({ $0.state.isTerminal }) { ended.leave() }
+    }
+
     private func start() {
         ended.enter()
         let driver = Task { [self] in await drive() }
