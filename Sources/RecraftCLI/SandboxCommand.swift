@@ -42,6 +42,19 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(name: .customLong("omit-upload-download-url"), help: "Upload replies carry \"fileUrl\" instead of \"downloadUrl\".")
     var omitUploadDownloadURL = false
 
+    @Option(name: .customLong("fault"), help: ArgumentHelp(
+        "A fault rule as JSON (repeatable), e.g. '{\"kind\":\"httpStatus\",\"path\":\"/api/v1/jobs/createTask\",\"status\":429,\"retryAfter\":2,\"times\":1}'.",
+        valueName: "json"))
+    var faults: [String] = []
+
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp(
+        "A rate limit PATH=LIMIT/WINDOW_MS (repeatable; PATH may end with *), e.g. /api/v1/jobs/createTask=20/10000.",
+        valueName: "rule"))
+    var rateLimits: [String] = []
+
+    @Flag(name: .customLong("rate-limit-retry-after"), help: "Rate-limited replies carry Retry-After.")
+    var rateLimitRetryAfter = false
+
     @Flag(help: "Log each request to stderr.")
     var verbose = false
 
@@ -51,6 +64,30 @@ struct SandboxCommand: AsyncParsableCommand {
         guard syncDelayMs >= 0 else { throw ValidationError("--sync-delay-ms must not be negative") }
         guard spread.isFinite, (0...1).contains(spread) else { throw ValidationError("--spread must be between 0 and 1") }
         if apiKey?.isEmpty == true { throw ValidationError("--api-key must not be empty") }
+        _ = try parsedFaults()
+        _ = try parsedRateLimits()
+    }
+
+    private func parsedFaults() throws -> [SandboxFault] {
+        try faults.map { text in
+            guard let fault = try? JSONDecoder().decode(SandboxFault.self, from: Data(text.utf8)) else {
+                throw ValidationError("--fault is not a fault rule: \(text)")
+            }
+            if let problem = fault.validationProblem { throw ValidationError("--fault \(text): \(problem)") }
+            return fault
+        }
+    }
+
+    private func parsedRateLimits() throws -> [SandboxRateLimit] {
+        try rateLimits.map { text in
+            let parts = text.split(separator: "=", maxSplits: 1)
+            let numbers = parts.count == 2 ? parts[1].split(separator: "/").compactMap { Int($0) } : []
+            guard parts.count == 2, numbers.count == 2, numbers[0] >= 0, numbers[1] > 0 else {
+                throw ValidationError("--rate-limit must look like PATH=LIMIT/WINDOW_MS, got \(text)")
+            }
+            return SandboxRateLimit(path: String(parts[0]), limit: numbers[0], windowMs: numbers[1],
+                                    retryAfter: rateLimitRetryAfter)
+        }
     }
 
     func run() async throws {
@@ -65,6 +102,8 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.useMessageKey = useMessageKey
         configuration.omitUploadDownloadURL = omitUploadDownloadURL
         configuration.verbose = verbose
+        configuration.faults = try parsedFaults()
+        configuration.rateLimits = try parsedRateLimits()
 
         // Ignore the signals before listening, so one that arrives early is not fatal.
         let signals = TerminationSignals()

@@ -22,6 +22,7 @@ enum Endpoint: Sendable, Equatable {
     case file(path: String)
     case stats
     case reset
+    case faults
 
     enum UploadKind: Sendable, Equatable { case stream, base64, url }
 
@@ -34,7 +35,7 @@ enum Endpoint: Sendable, Equatable {
         case .upload: .kieUpload
         case .recraft: .recraft
         case .mirror: .mirror
-        case .file, .stats, .reset: .sandbox
+        case .file, .stats, .reset, .faults: .sandbox
         }
     }
 
@@ -46,6 +47,7 @@ enum Endpoint: Sendable, Equatable {
         switch self {
         case .marketRecordInfo, .dedicatedRecordInfo, .stats: [.get]
         case .file: [.get, .head]
+        case .faults: [.get, .post, .delete]
         default: [.post]
         }
     }
@@ -69,6 +71,7 @@ enum Endpoint: Sendable, Equatable {
         "/recraft/v1/images/removeBackground": .mirror(.removeBackground),
         "/sandbox/stats": .stats,
         "/sandbox/reset": .reset,
+        "/sandbox/faults": .faults,
     ]
 
     /// Resolves a request path (no query). Trailing slashes are not forgiven: the real

@@ -73,7 +73,7 @@ extension Sandbox {
     /// `GET|HEAD /files/<path>`: the stored bytes with their type and length. Clients must
     /// fetch results without credentials, as they would from a CDN; those that send an
     /// Authorization header anyway are counted so tests can catch them.
-    func serveFile(_ request: SandboxRequest, path: String) -> Response {
+    func serveFile(_ request: SandboxRequest, path: String) -> SandboxReply {
         let authorised = request.headers[.authorization] != nil
         counters.record {
             $0.fileDownloads += 1

@@ -4,37 +4,52 @@ import Foundation
 import Hummingbird
 import NIOCore
 
+/// A reply as the handlers build it: complete bytes, so the gate (and the fault plan)
+/// can still inspect or alter it before it becomes a Hummingbird `Response`.
+struct SandboxReply: Sendable {
+    var status: HTTPResponse.Status
+    var contentType: String
+    var body: [UInt8]
+    var headers = HTTPFields()
+    /// HEAD: headers (with the real Content-Length) but no body.
+    var headOnly = false
+
+    var response: Response {
+        var fields = headers
+        fields[.contentType] = contentType
+        fields[.contentLength] = String(body.count)
+        let payload = headOnly ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+        return Response(status: status, headers: fields, body: payload)
+    }
+}
+
 enum Reply {
     /// JSON from a JSONSerialization-compatible value (dictionaries, arrays, String,
     /// Int, Double, Bool, NSNull). Keys are sorted so replies are stable to read.
-    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> SandboxReply {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)
         return bytes(Array(data), contentType: "application/json", status: status)
     }
 
-    static func encodable(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    static func encodable(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> SandboxReply {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return bytes(Array(data), contentType: "application/json", status: status)
     }
 
-    static func text(_ text: String, status: HTTPResponse.Status) -> Response {
+    static func text(_ text: String, status: HTTPResponse.Status) -> SandboxReply {
         bytes(Array(text.utf8), contentType: "text/plain; charset=utf-8", status: status)
     }
 
     /// Go's net/http default 404, which is what Recraft answers for unknown paths.
-    static func notFound() -> Response { text("404 page not found", status: .notFound) }
+    static func notFound() -> SandboxReply { text("404 page not found", status: .notFound) }
 
     static func bytes(
         _ bytes: [UInt8], contentType: String, status: HTTPResponse.Status = .ok, headOnly: Bool = false
-    ) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = contentType
-        headers[.contentLength] = String(bytes.count)
-        let body = headOnly ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
-        return Response(status: status, headers: headers, body: body)
+    ) -> SandboxReply {
+        SandboxReply(status: status, contentType: contentType, body: bytes, headOnly: headOnly)
     }
 }
 

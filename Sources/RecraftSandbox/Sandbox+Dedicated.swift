@@ -8,7 +8,7 @@ import Foundation
 import Hummingbird
 
 extension Sandbox {
-    func dedicatedCreate(_ request: SandboxRequest, operation: ImageOperation) async -> Response {
+    func dedicatedCreate(_ request: SandboxRequest, operation: ImageOperation) async -> SandboxReply {
         guard isAuthorised(request) else { return kieUnauthorised() }
         guard let body = JSONFields(request.body) else { return kieEnvelope(422, "request body must be a JSON object") }
         guard let imageURL = body.string("image_url"), !imageURL.trimmingSpaces().isEmpty else {
@@ -53,11 +53,11 @@ extension Sandbox {
         case .failure(let error): return kieEnvelope(422, error.description)
         }
         let task = newTask(kind: .dedicated(operation), param: body.serialized(), callbackURL: callback)
-        launch(task, input: imageURL, work: work)
+        launch(task, input: imageURL, work: work, forcedFailure: request.taskFailure)
         return kieEnvelope(200, "success", ["taskId": task.id])
     }
 
-    func dedicatedRecordInfo(_ request: SandboxRequest, operation: ImageOperation) -> Response {
+    func dedicatedRecordInfo(_ request: SandboxRequest, operation: ImageOperation) -> SandboxReply {
         guard isAuthorised(request) else { return kieUnauthorised() }
         counters.record { $0.pollRequests += 1 }
         guard let id = request.query["taskId"], !id.isEmpty else { return kieEnvelope(400, "taskId parameter is required") }

@@ -14,6 +14,8 @@ struct SandboxRequest: Sendable {
     var query: [String: String]
     var headers: HTTPFields
     var body: [UInt8]
+    /// Set by a `failTask` fault: tasks this request creates end failed.
+    var taskFailure: FaultEffects.TaskFailure?
 
     var contentType: String { headers[.contentType] ?? "" }
 
@@ -33,7 +35,7 @@ extension Sandbox {
     /// Distinct paths remembered in `requestsByPath`, so a scanner cannot grow it forever.
     static let maxTrackedPaths = 1024
 
-    func respond(to request: Request) async -> Response {
+    func respond(to request: Request, context: SandboxContext) async -> Response {
         let path = request.uri.path
         // File downloads are counted together: one key per result file would drown the rest.
         let key = path.hasPrefix("/files/") ? "/files/*" : path
@@ -43,34 +45,38 @@ extension Sandbox {
             }
         }
         let started = ContinuousClock.now
-        let response = await gate(request, path: path)
+        let outcome = await gate(request, path: path)
         if configuration.verbose {
             let elapsed = ContinuousClock.now - started
-            let line = "\(request.method) \(request.uri) -> \(response.status.code) (\(elapsed))\n"
-            FileHandle.standardError.write(Data(line.utf8))
+            let result = switch outcome {
+            case .reply(let reply): "\(reply.status.code)"
+            case .truncated(let reply): "\(reply.status.code), truncated"
+            case .reset: "reset"
+            }
+            FileHandle.standardError.write(Data("\(request.method) \(request.uri) -> \(result) (\(elapsed))\n".utf8))
         }
-        return response
+        return await response(for: outcome, context: context)
     }
 
-    private func gate(_ request: Request, path: String) async -> Response {
-        guard let endpoint = Endpoint(path: path) else { return Reply.notFound() }
+    private func gate(_ request: Request, path: String) async -> GateOutcome {
+        guard let endpoint = Endpoint(path: path) else { return .reply(Reply.notFound()) }
         guard endpoint.allowedMethods.contains(request.method) else {
-            return Reply.text("405 method not allowed", status: .methodNotAllowed)
+            return .reply(Reply.text("405 method not allowed", status: .methodNotAllowed))
         }
         if endpoint.isAPI, (request.headers[.userAgent] ?? "").trimmingSpaces().isEmpty {
             // What kie's Cloudflare answers a client that sends no User-Agent.
-            return Reply.text("error code: 1010", status: .forbidden)
+            return .reply(Reply.text("error code: 1010", status: .forbidden))
         }
         let tooLarge = Reply.text("413 request entity too large (limit \(Self.maxBodyBytes) bytes)", status: .contentTooLarge)
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > Self.maxBodyBytes { return tooLarge }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > Self.maxBodyBytes { return .reply(tooLarge) }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: Self.maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            return tooLarge
+            return .reply(tooLarge)
         } catch {
-            return Reply.text("400 could not read the request body", status: .badRequest)
+            return .reply(Reply.text("400 could not read the request body", status: .badRequest))
         }
         var query = [String: String]()
         for (key, value) in request.uri.queryParameters where query[String(key)] == nil {
@@ -80,11 +86,28 @@ extension Sandbox {
             endpoint: endpoint, method: request.method, path: path, query: query,
             headers: request.headers, body: Array(buffer: body)
         )
-        if let injected = await faults.intercept(incoming) { return injected }
-        return await handle(incoming)
+        return await applyingFaults(to: incoming)
     }
 
-    private func handle(_ request: SandboxRequest) async -> Response {
+    /// The fault plan's say over one request: rate limit, stall, replacement, then the
+    /// handler, then what may be done to its reply.
+    private func applyingFaults(to request: SandboxRequest) async -> GateOutcome {
+        let effects = faults.effects(for: request)
+        if effects.applied > 0 { counters.record { $0.faultsInjected += effects.applied } }
+        if let limited = effects.rateLimited {
+            counters.record { $0.rateLimited += 1 }
+            return .reply(rateLimitedReply(limited, for: request))
+        }
+        if effects.delayMs > 0 { try? await Task.sleep(for: .milliseconds(effects.delayMs)) }
+        if let replacement = effects.replacement { return faultReply(replacement, for: request) }
+        var request = request
+        request.taskFailure = effects.taskFailure
+        var reply = await handle(request)
+        if let state = effects.unknownState { reply = rewriteState(reply, to: state, endpoint: request.endpoint) }
+        return effects.truncate ? .truncated(reply) : .reply(reply)
+    }
+
+    private func handle(_ request: SandboxRequest) async -> SandboxReply {
         switch request.endpoint {
         case .marketCreateTask: return await marketCreateTask(request)
         case .marketRecordInfo: return marketRecordInfo(request)
@@ -98,6 +121,7 @@ extension Sandbox {
         case .reset:
             counters.reset()
             return Reply.encodable(counters.snapshot())
+        case .faults: return faultsAdmin(request)
         }
     }
 

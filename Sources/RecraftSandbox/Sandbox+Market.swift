@@ -10,7 +10,7 @@ extension Sandbox {
     static let removeBackgroundModel = "recraft/remove-background"
 
     /// kie's envelope `{code, msg, data}`; "message" instead of "msg" when so configured.
-    func kieEnvelope(_ code: Int, _ message: String, _ data: Any? = nil) -> Response {
+    func kieEnvelope(_ code: Int, _ message: String, _ data: Any? = nil) -> SandboxReply {
         Reply.json([
             "code": code,
             configuration.useMessageKey ? "message" : "msg": message,
@@ -18,9 +18,9 @@ extension Sandbox {
         ])
     }
 
-    func kieUnauthorised() -> Response { kieEnvelope(401, "You do not have access permissions") }
+    func kieUnauthorised() -> SandboxReply { kieEnvelope(401, "You do not have access permissions") }
 
-    func marketCreateTask(_ request: SandboxRequest) async -> Response {
+    func marketCreateTask(_ request: SandboxRequest) async -> SandboxReply {
         guard isAuthorised(request) else { return kieUnauthorised() }
         guard let body = JSONFields(request.body) else { return kieEnvelope(422, "request body must be a JSON object") }
         guard let model = body.string("model"), !model.isEmpty else { return kieEnvelope(422, "model is required") }
@@ -45,11 +45,11 @@ extension Sandbox {
         case .failure(let error): return kieEnvelope(422, error.description)
         }
         let task = newTask(kind: .market(model: model), param: body.serialized(), callbackURL: callback)
-        launch(task, input: image, work: work)
+        launch(task, input: image, work: work, forcedFailure: request.taskFailure)
         return kieEnvelope(200, "success", ["taskId": task.id])
     }
 
-    func marketRecordInfo(_ request: SandboxRequest) -> Response {
+    func marketRecordInfo(_ request: SandboxRequest) -> SandboxReply {
         guard isAuthorised(request) else { return kieUnauthorised() }
         counters.record { $0.pollRequests += 1 }
         guard let id = request.query["taskId"], !id.isEmpty else { return kieEnvelope(400, "taskId parameter is required") }

@@ -8,7 +8,7 @@ import Hummingbird
 enum RecraftDialect: Sendable { case official, mirror }
 
 extension Sandbox {
-    private func recraftError(_ code: String, _ message: String) -> Response {
+    private func recraftError(_ code: String, _ message: String) -> SandboxReply {
         Reply.json(["code": code, "message": message], status: .badRequest)
     }
 
@@ -21,7 +21,7 @@ extension Sandbox {
         }
     }
 
-    func recraftImage(_ request: SandboxRequest, operation: ImageOperation, dialect: RecraftDialect) async -> Response {
+    func recraftImage(_ request: SandboxRequest, operation: ImageOperation, dialect: RecraftDialect) async -> SandboxReply {
         guard isAuthorised(request) else { return Reply.text("request unauthorized", status: .unauthorized) }
 
         var upload: [UInt8]?, imageURL: String?, responseFormat: String?, imageFormat: String?

@@ -18,22 +18,13 @@ extension Sandbox {
     }
 
     /// Fetches the input, runs the work, records the outcome, then (if asked) calls back
-    /// once the task's timeline has ended.
-    func launch(_ task: SandboxTask, input: String, work: ImageWork) {
+    /// once the task's timeline has ended. A `failTask` fault skips the work.
+    func launch(_ task: SandboxTask, input: String, work: ImageWork, forcedFailure: FaultEffects.TaskFailure? = nil) {
         background { [self] in
-            let outcome: TaskOutcome
-            do {
-                let bytes = try await fetchInput(input, allowDataURL: false)
-                do {
-                    let result = try await runImageWork(work, input: bytes)
-                    outcome = .success(resultURL: storeResult(result.bytes, format: result.format, id: task.id))
-                } catch let error as ImageWorkError {
-                    outcome = .failure(code: "422", message: error.description, beforeStart: false)
-                } catch {
-                    outcome = .failure(code: "500", message: "internal error: \(error)", beforeStart: false)
-                }
-            } catch {
-                outcome = .failure(code: "422", message: "\(error)", beforeStart: true)
+            let outcome = if let forcedFailure {
+                TaskOutcome.failure(code: forcedFailure.code, message: forcedFailure.message, beforeStart: false)
+            } else {
+                await outcome(of: work, input: input, taskID: task.id)
             }
             tasks.finish(task.id, outcome: outcome, at: WallClock.nowMillis())
 
@@ -42,6 +33,23 @@ extension Sandbox {
             if wait > 0 { try? await Task.sleep(for: .milliseconds(wait)) }
             guard !Task.isCancelled else { return }
             await deliverCallback(taskID: task.id)
+        }
+    }
+
+    private func outcome(of work: ImageWork, input: String, taskID: String) async -> TaskOutcome {
+        let bytes: [UInt8]
+        do {
+            bytes = try await fetchInput(input, allowDataURL: false)
+        } catch {
+            return .failure(code: "422", message: "\(error)", beforeStart: true)
+        }
+        do {
+            let result = try await runImageWork(work, input: bytes)
+            return .success(resultURL: storeResult(result.bytes, format: result.format, id: taskID))
+        } catch let error as ImageWorkError {
+            return .failure(code: "422", message: error.description, beforeStart: false)
+        } catch {
+            return .failure(code: "500", message: "internal error: \(error)", beforeStart: false)
         }
     }
 

@@ -6,11 +6,11 @@ import Foundation
 import Hummingbird
 
 extension Sandbox {
-    private func uploadError(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    private func uploadError(_ status: HTTPResponse.Status, _ message: String) -> SandboxReply {
         Reply.json(["success": false, "code": Int(status.code), "msg": message, "data": NSNull()], status: status)
     }
 
-    func upload(_ request: SandboxRequest, kind: Endpoint.UploadKind) async -> Response {
+    func upload(_ request: SandboxRequest, kind: Endpoint.UploadKind) async -> SandboxReply {
         guard isAuthorised(request) else { return uploadError(.unauthorized, "You do not have access permissions") }
         let bytes: [UInt8], folder: String?, requestedName: String?, declaredType: String?
         switch kind {

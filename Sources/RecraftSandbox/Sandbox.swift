@@ -13,7 +13,7 @@ public final class Sandbox: Sendable {
     let counters = StatsRecorder()
     let files = FileStore()
     let tasks = TaskStore()
-    let faults = FaultPlan()
+    let faults: FaultPlan
     let imageCache = ImageWorkCache()
     private let runtime = Mutex(Runtime())
 
@@ -27,6 +27,7 @@ public final class Sandbox: Sendable {
 
     private init(configuration: SandboxConfiguration) {
         self.configuration = configuration
+        self.faults = FaultPlan(faults: configuration.faults, rateLimits: configuration.rateLimits)
     }
 
     /// Starts a sandbox and returns once it is listening.
@@ -42,6 +43,15 @@ public final class Sandbox: Sendable {
     public var port: Int { runtime.withLock { $0.port } }
 
     public func stats() -> SandboxStats { counters.snapshot() }
+
+    /// Adds a fault rule (after those already in force). Throws if the rule cannot work.
+    public func addFault(_ fault: SandboxFault) throws { try faults.add(fault) }
+
+    /// Replaces the rate limits in force.
+    public func setRateLimits(_ limits: [SandboxRateLimit]) throws { try faults.setRateLimits(limits) }
+
+    /// Removes every fault rule and rate limit.
+    public func clearFaults() { faults.clear() }
 
     /// Stops listening and cancels pending work (image jobs, callbacks).
     public func shutdown() async {
@@ -69,9 +79,9 @@ public final class Sandbox: Sendable {
         logger.logLevel = .critical
         let app = Application(
             // Weak, so a sandbox dropped without shutdown() is stopped by its deinit.
-            responder: CallbackResponder<BasicRequestContext> { [weak self] request, _ in
+            responder: CallbackResponder<SandboxContext> { [weak self] request, context in
                 guard let self else { return Response(status: .serviceUnavailable) }
-                return await self.respond(to: request)
+                return await self.respond(to: request, context: context)
             },
             // A deep backlog: benchmarks open thousands of connections at once.
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 4096),

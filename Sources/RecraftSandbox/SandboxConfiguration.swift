@@ -24,6 +24,10 @@ public struct SandboxConfiguration: Sendable {
     public var omitUploadDownloadURL: Bool = false
     /// Log one line per request to stderr.
     public var verbose: Bool = false
+    /// Fault rules in force from the start (see `SandboxFault`); invalid ones are ignored.
+    public var faults: [SandboxFault] = []
+    /// Rate limits in force from the start; requests over them get 429 and are dropped.
+    public var rateLimits: [SandboxRateLimit] = []
 
     public init() {}
 }
@@ -41,6 +45,10 @@ public struct SandboxStats: Sendable, Codable, Equatable {
     /// Result-file GETs that carried an Authorization header (a client must never send one).
     public var fileDownloadsWithAuthorization: Int = 0
     public var callbacksSent: Int = 0
+    /// Fault rules applied (one request may meet several).
+    public var faultsInjected: Int = 0
+    /// Requests dropped with 429 by a rate limit.
+    public var rateLimited: Int = 0
     /// Every request, by path without its query (all of `/files/…` under "/files/*").
     public var requestsByPath: [String: Int] = [:]
 

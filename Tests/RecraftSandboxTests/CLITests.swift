@@ -15,7 +15,13 @@ final class CLITests: XCTestCase {
         throw XCTSkip("recraft-cli is not built next to the tests (\(directory.path))")
     }
 
-    private func runSandbox(signal: Int32, extraArguments: [String] = []) async throws {
+    private func runSandbox(
+        signal: Int32, extraArguments: [String] = [],
+        check: (String) async throws -> Void = { baseURL in
+            let info = try await HTTP.get("\(baseURL)/api/v1/jobs/recordInfo?taskId=none", bearer: "any").json()
+            XCTAssertEqual(info.string("msg"), "recordInfo is null")
+        }
+    ) async throws {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = ["sandbox", "--port", "0", "--task-duration-ms", "20"] + extraArguments
@@ -33,8 +39,7 @@ final class CLITests: XCTestCase {
 
         let stats = try await HTTP.get("\(baseURL)/sandbox/stats", bearer: nil)
         XCTAssertEqual(stats.status, 200)
-        let info = try await HTTP.get("\(baseURL)/api/v1/jobs/recordInfo?taskId=none", bearer: "any").json()
-        XCTAssertEqual(info.string("msg"), "recordInfo is null")
+        try await check(baseURL)
 
         kill(process.processIdentifier, signal)
         let deadline = ContinuousClock.now + .seconds(10)
@@ -52,13 +57,30 @@ final class CLITests: XCTestCase {
         try await runSandbox(signal: SIGINT)
     }
 
+    func testFaultAndRateLimitOptions() async throws {
+        let fault = #"{"kind":"bodyCode","status":455,"path":"/api/v1/jobs/recordInfo"}"#
+        try await runSandbox(signal: SIGTERM, extraArguments: [
+            "--fault", fault, "--rate-limit", "/api/v1/jobs/createTask=1/60000", "--rate-limit-retry-after",
+        ]) { baseURL in
+            let info = try await HTTP.get("\(baseURL)/api/v1/jobs/recordInfo?taskId=none").json()
+            XCTAssertEqual(info.int("code"), 455)
+            let body: [String: Any] = ["model": "recraft/crisp-upscale", "input": ["image": "http://127.0.0.1:1/a.png"]]
+            let first = try await HTTP.postJSON("\(baseURL)/api/v1/jobs/createTask", body)
+            let second = try await HTTP.postJSON("\(baseURL)/api/v1/jobs/createTask", body)
+            XCTAssertEqual([first.status, second.status], [200, 429])
+            XCTAssertNotNil(second.header("Retry-After"))
+        }
+    }
+
     func testRejectsBadOptions() throws {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = ["sandbox", "--spread", "3"]
-        process.standardError = Pipe()
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertNotEqual(process.terminationStatus, 0)
+        for arguments in [["--spread", "3"], ["--fault", "{\"kind\":\"stall\"}"], ["--rate-limit", "/x=5"]] {
+            let process = Process()
+            process.executableURL = try executable()
+            process.arguments = ["sandbox"] + arguments
+            process.standardError = Pipe()
+            try process.run()
+            process.waitUntilExit()
+            XCTAssertNotEqual(process.terminationStatus, 0, "\(arguments)")
+        }
     }
 }
