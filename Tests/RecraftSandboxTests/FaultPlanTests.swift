@@ -20,6 +20,9 @@ final class FaultPlanTests: XCTestCase {
         XCTAssertEqual(plan.faults.count, 1)
         XCTAssertEqual(plan.effects(for: request("/files/results/a.png")).delayMs, 5)
         XCTAssertEqual(plan.effects(for: request("/sandbox/stats")).applied, 0)
+        try plan.add(SandboxFault(.resetConnection, path: "/*"))
+        XCTAssertNil(plan.effects(for: request("/sandbox/faults")).replacement, "admin paths are exempt")
+        XCTAssertNotNil(plan.effects(for: request("/files/results/a.png")).replacement)
     }
 
     func testNilPathCoversProviderAPIsOnly() throws {
