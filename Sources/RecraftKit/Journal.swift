@@ -51,10 +51,7 @@ final class Journal: Sendable {
     /// Every job the journal at `path` knows, folded from its events, and a note for each
     /// line that could not be read (a crash can truncate the last one).
     static func read(path: String) throws(RecraftError) -> (entries: [JournalEntry], problems: [String]) {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw RecraftError(.io, "cannot read the journal \(path): \(error)")
-        }
+        let data = try readFile(path)
         var order: [String] = []
         var entries: [String: JournalEntry] = [:]
         var refByTask: [String: String] = [:]
@@ -76,6 +73,24 @@ final class Journal: Sendable {
             entries[ref]?.apply(kind, event)
         }
         return (order.compactMap { entries[$0] }, problems)
+    }
+}
+
+/// The whole file, with plain POSIX reads (Data(contentsOf:) leaks a buffer on empty files).
+private func readFile(_ path: String) throws(RecraftError) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw RecraftError(.io, "cannot read the journal \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw RecraftError(.io, "cannot read the journal \(path): \(String(cString: strerror(errno)))")
+        }
+        if count == 0 { return bytes }
+        bytes += chunk[0..<count]
     }
 }
 

@@ -39,7 +39,7 @@ import RecraftSandbox
     }
 
     @Test func jobPassesThroughEveryMarketState() async throws {
-        try await withSandbox({ $0.taskDuration = .milliseconds(900) }) { sandbox in
+        try await withSandbox({ $0.taskDuration = .milliseconds(1500) }) { sandbox in
             let input = try TestImages.file(width: 16, height: 16)
             let job = try client(sandbox).submit(JobRequest(operation: .crispUpscale, image: .file(input)))
             var seen: [String] = []
@@ -139,7 +139,7 @@ import RecraftSandbox
             let start = ContinuousClock.now
             job.cancel()
             #expect(await waited == .cancelled)
-            #expect(ContinuousClock.now - start < .seconds(2))
+            #expect(ContinuousClock.now - start < .seconds(10), "the task had 30 s to go")
             #expect(job.error?.code == .cancelled)
         }
     }
