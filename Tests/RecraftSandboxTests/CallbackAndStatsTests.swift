@@ -120,6 +120,24 @@ final class CallbackAndStatsTests: XCTestCase {
         }
     }
 
+    func testShutdownDoesNotWaitForAHangingCallbackReceiver() async throws {
+        // A receiver that accepts the request and never answers.
+        let receiver = try TestHTTPServer { _ in
+            Thread.sleep(forTimeInterval: 30)
+            return (200, "text/plain", [])
+        }
+        defer { receiver.stop() }
+        let sandbox = try await Sandbox.start()
+        _ = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/jobs/createTask", [
+            "model": "recraft/crisp-upscale", "callBackUrl": receiver.baseURL + "/slow",
+            "input": ["image": "http://127.0.0.1:1/in.png"],
+        ])
+        _ = await receiver.waitForRequests(1)
+        let started = ContinuousClock.now
+        await sandbox.shutdown()
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
+    }
+
     func testShutdownStopsListening() async throws {
         let sandbox = try await Sandbox.start()
         XCTAssertTrue(sandbox.baseURL.hasPrefix("http://127.0.0.1:"))
