@@ -197,10 +197,20 @@ extern const char *recraft_job_error_message(const recraft_job *job);
 /// provider accepted may still run; it can be reopened by id.
 extern recraft_status recraft_job_cancel(recraft_job *job);
 
-/// Frees a job handle. A job still running is cancelled locally (its task id, if it has
+/// Frees a job handle; its completion callback, if it has not run, will not. A job still
+/// running is cancelled locally (its task id, if it has
 /// one, can be reopened later with recraft_job_open). Accepts NULL; a second free of
 /// the same handle is ignored.
 extern void recraft_job_free(recraft_job *job);
+
+/// Calls callback(job, state, user_data) once when the job ends, with its final state
+/// (at once, but still on the library thread, if it already has). Callbacks run on one
+/// library thread, one at a time, never on the caller's thread; a callback may call any
+/// recraft_ function, including recraft_job_download, but must not free the job it is
+/// given (free it later, on your own thread). A job freed before it ends gets no callback.
+/// Set at most one callback per job: a second
+/// call gives RECRAFT_ERR_INVALID_ARGUMENT. Does not take ownership of user_data.
+extern recraft_status recraft_job_on_complete(recraft_job *job, void (*callback)(void *, recraft_state, void *), void *user_data);
 
 /// Lists what the client's journal (config key journal_path) holds, as JSON:
 /// {"entries": [{"ref", "status", "provider", "operation", "image", "task_id", "results",

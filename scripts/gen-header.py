@@ -502,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scratch-path", default=os.environ.get("RECRAFT_SCRATCH_PATH", ".build"),
                         help="SwiftPM scratch path for the debug build (default .build)")
     parser.add_argument("--sources", type=Path, default=ROOT / "Sources" / "RecraftC")
-    parser.add_argument("--version-file", type=Path, default=ROOT / "Sources" / "RecraftKit" / "RecraftKit.swift")
+    parser.add_argument("--version-file", type=Path, default=ROOT / "Sources" / "RecraftKit" / "RecraftKitVersion.swift")
     parser.add_argument("--output", type=Path, default=ROOT / "include" / "recraft.h")
     args = parser.parse_args(argv)
     try:

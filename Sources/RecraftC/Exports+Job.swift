@@ -90,11 +90,13 @@ import Glibc
     }
 }
 
-/// Frees a job handle. A job still running is cancelled locally (its task id, if it has
+/// Frees a job handle; its completion callback, if it has not run, will not. A job still
+/// running is cancelled locally (its task id, if it has
 /// one, can be reopened later with recraft_job_open). Accepts NULL; a second free of
 /// the same handle is ignored.
 @c public func recraft_job_free(_ job: OpaquePointer?) {
     guard let handle = Handles.release(UnsafeRawPointer(job), as: JobHandle.self) else { return }
+    handle.markFreed()
     if !handle.job.state.isTerminal { handle.job.cancel() }
 }
 
@@ -105,4 +107,33 @@ private func jobHandle(_ job: UnsafeRawPointer?) -> JobHandle? {
         fail(error)
         return nil
     }
+}
+
+/// Calls callback(job, state, user_data) once when the job ends, with its final state
+/// (at once, but still on the library thread, if it already has). Callbacks run on one
+/// library thread, one at a time, never on the caller's thread; a callback may call any
+/// recraft_ function, including recraft_job_download, but must not free the job it is
+/// given (free it later, on your own thread). A job freed before it ends gets no callback.
+/// Set at most one callback per job: a second
+/// call gives RECRAFT_ERR_INVALID_ARGUMENT. Does not take ownership of user_data.
+@c public func recraft_job_on_complete(_ job: OpaquePointer?, _ callback: (@convention(c) (OpaquePointer?, recraft_state, UnsafeMutableRawPointer?) -> Void)?,
+                                      _ user_data: UnsafeMutableRawPointer?) -> recraft_status {
+    guarded { () throws(RecraftError) in
+        let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")
+        guard let callback else { throw RecraftError(.invalidArgument, "callback is NULL") }
+        guard handle.claimCallback() else {
+            throw RecraftError(.invalidArgument, "this job already has a completion callback; set one per job")
+        }
+        let context = CallbackContext(job: job, user_data: user_data)
+        handle.job.onEnd { state in
+            guard !handle.isFreed else { return }
+            callback(context.job, recraft_state(state), context.user_data)
+        }
+    }
+}
+
+/// The raw pointers a C callback gets back, carried to the callback thread untouched.
+private struct CallbackContext: @unchecked Sendable {
+    let job: OpaquePointer?
+    let user_data: UnsafeMutableRawPointer?
 }

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 nonisolated(unsafe) let emptyMessage: UnsafeMutablePointer<CChar> = strdup("")
-private nonisolated(unsafe) let versionString: UnsafeMutablePointer<CChar> = strdup(RecraftKit.version)
+private nonisolated(unsafe) let versionString: UnsafeMutablePointer<CChar> = strdup(RecraftKitVersion.version)
 private nonisolated(unsafe) let statusNames: [UnsafeMutablePointer<CChar>] = (0...18).map { raw in
     strdup(RecraftError.Code(rawValue: Int32(raw)).description)
 }

@@ -30,7 +30,21 @@ final class JobHandle: Sendable {
         }
     }
 
+    private let callbackState = Mutex((claimed: false, freed: false))
+
     init(_ job: Job) { self.job = job }
+
+    /// True the first time only: a job takes one C completion callback.
+    func claimCallback() -> Bool {
+        callbackState.withLock { state in
+            defer { state.claimed = true }
+            return !state.claimed
+        }
+    }
+
+    /// After recraft_job_free the callback is not called: its job pointer would be dangling.
+    func markFreed() { callbackState.withLock { $0.freed = true } }
+    var isFreed: Bool { callbackState.withLock { $0.freed } }
 
     var id: UnsafePointer<CChar>? {
         strings.withLock { strings in

@@ -1,3 +1,4 @@
+import Dispatch
 import FoundationEssentials
 import Synchronization
 
@@ -10,6 +11,8 @@ public final class Client: Sendable {
     let submitLimiter: RateLimiter?
     let pollLimiter: RateLimiter?
     let journal: Journal?
+    /// Where `Job.onEnd` handlers run: one at a time, off Swift's cooperative pool.
+    let callbackQueue = DispatchQueue(label: "recraft-callbacks")
     /// Jobs with a task id that have not ended, so a callback can complete them at once.
     private let liveJobs = Mutex<[String: WeakJob]>([:])
 

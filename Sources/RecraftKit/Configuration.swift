@@ -15,7 +15,7 @@ public struct Configuration: Sendable {
     public var uploadURL: String
     /// The folder uploads go to on the upload API (`uploadPath`).
     public var uploadPath: String = "recraftkit"
-    public var userAgent: String = "RecraftKit/\(RecraftKit.version) libcurl"
+    public var userAgent: String = "RecraftKit/\(RecraftKitVersion.version) libcurl"
     /// Connecting must finish within this.
     public var connectTimeout: Duration = .seconds(10)
     /// One HTTP request (an API call; not a download) must finish within this.

@@ -28,6 +28,7 @@ public final class Job: Sendable {
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter = 0
         var expiredWaiters: Set<Int> = []
+        var endHandlers: [@Sendable (JobState) -> Void] = []
     }
 
     /// A new submission.
@@ -92,18 +93,30 @@ public final class Job: Sendable {
         driver?.cancel()
     }
 
+    /// Calls `handler` once with the final state when the job ends (at once if it has),
+    /// on the client's callback queue: one handler at a time, never on a Swift concurrency
+    /// thread, so it may block and may call any RecraftKit function.
+    public func onEnd(_ handler: @escaping @Sendable (JobState) -> Void) {
+        let ended = core.withLock { core -> JobState? in
+            guard core.state.isTerminal else { core.endHandlers.append(handler); return nil }
+            return core.state
+        }
+        if let ended { client.callbackQueue.async { handler(ended) } }
+    }
+
     /// Moves the job to a terminal state, once; later calls are ignored.
     func finish(_ state: JobState, results: [JobResult] = [], error: RecraftError? = nil) {
-        let waiters = core.withLock { core -> [CheckedContinuation<Void, Never>]? in
+        let ending = core.withLock { core -> ([CheckedContinuation<Void, Never>], [@Sendable (JobState) -> Void])? in
             guard !core.state.isTerminal else { return nil }
             core.state = state
             core.results = results
             core.error = error.map(client.redacted)
             core.driver = nil
-            defer { core.waiters = [:] }
-            return Array(core.waiters.values)
+            defer { core.waiters = [:]; core.endHandlers = [] }
+            return (Array(core.waiters.values), core.endHandlers)
         }
-        guard let waiters else { return }
+        guard let (waiters, handlers) = ending else { return }
+        for handler in handlers { client.callbackQueue.async { handler(state) } }
         if let taskId = id { client.unregister(taskId: taskId) }
         journalFinished()
         ended.leave()

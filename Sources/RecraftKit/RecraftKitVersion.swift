@@ -1,5 +1,6 @@
-/// The library's version, as `recraft_version()` reports it.
-public enum RecraftKit {
+/// The library's version, as `recraft_version()` reports it. (Not named `RecraftKit`: a
+/// type named like the module would stop users writing `RecraftKit.Operation`.)
+public enum RecraftKitVersion {
     public static let versionMajor = 0
     public static let versionMinor = 1
     public static let versionPatch = 0

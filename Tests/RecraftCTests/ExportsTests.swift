@@ -73,7 +73,7 @@ import RecraftSandbox
     }
 
     @Test func statusNamesAndVersionAreStatic() {
-        #expect(String(cString: recraft_version()) == RecraftKit.version)
+        #expect(String(cString: recraft_version()) == RecraftKitVersion.version)
         #expect(String(cString: recraft_status_name(5)) == "authentication failed")
         #expect(String(cString: recraft_status_name(-7)) == "unknown status")
         #expect(String(cString: recraft_status_name(99999)) == "unknown status")
@@ -113,5 +113,31 @@ import RecraftSandbox
         let json = try #require(recraft_job_json(UnsafeRawPointer(job)))
         #expect(String(cString: json).contains(#""state":"failed""#))
         recraft_string_free(json)
+    }
+
+    @Test func completionCallbackRunsOnceOnALibraryThread() async throws {
+        var configuration = SandboxConfiguration()
+        configuration.taskDuration = .milliseconds(50)
+        let sandbox = try await Sandbox.start(configuration)
+        defer { Task { await sandbox.shutdown() } }
+        let (_, client) = newClient(#"{"provider":"sandbox","base_url":"\#(sandbox.baseURL)","poll_initial_ms":20}"#)
+        defer { recraft_client_free(client) }
+        var job: OpaquePointer?
+        #expect(recraft_submit(client, #"{"operation": "crisp_upscale", "image": "\#(sandbox.baseURL)/files/missing.png"}"#, &job) == .ok)
+        defer { recraft_job_free(job) }
+        let seen = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
+        seen.initialize(repeating: -1, count: 2)
+        defer { seen.deallocate() }
+        let callback: @convention(c) (OpaquePointer?, recraft_state, UnsafeMutableRawPointer?) -> Void = { _, state, user in
+            let seen = user!.assumingMemoryBound(to: Int32.self)
+            seen[1] = seen[0] == -1 ? 1 : seen[1] + 1
+            seen[0] = state.rawValue
+        }
+        #expect(recraft_job_on_complete(job, callback, seen) == .ok)
+        #expect(recraft_job_on_complete(job, callback, seen) == .errInvalidArgument)
+        #expect(recraft_job_on_complete(job, nil, seen) == .errInvalidArgument)
+        for _ in 0..<400 where seen[0] == -1 { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(seen[0] == recraft_state.failed.rawValue)
+        #expect(seen[1] == 1)
     }
 }
