@@ -5,7 +5,7 @@
 import Foundation
 
 /// SHA-256 of a byte sequence.
-package enum SHA256 {
+enum SHA256 {
     private static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
         0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
@@ -21,9 +21,9 @@ package enum SHA256 {
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
 
-    package static let blockSize = 64
+    static let blockSize = 64
 
-    package static func hash(_ message: some Collection<UInt8>) -> [UInt8] {
+    static func hash(_ message: some Collection<UInt8>) -> [UInt8] {
         var padded = Array(message)
         let bitLength = UInt64(padded.count) &* 8
         padded.append(0x80)
@@ -65,8 +65,8 @@ package enum SHA256 {
 }
 
 /// HMAC with SHA-256.
-package enum HMACSHA256 {
-    package static func authenticationCode(key: some Collection<UInt8>, message: some Collection<UInt8>) -> [UInt8] {
+enum HMACSHA256 {
+    static func authenticationCode(key: some Collection<UInt8>, message: some Collection<UInt8>) -> [UInt8] {
         var block = Array(key)
         if block.count > SHA256.blockSize { block = SHA256.hash(block) }
         block += [UInt8](repeating: 0, count: SHA256.blockSize - block.count)
@@ -75,7 +75,7 @@ package enum HMACSHA256 {
     }
 
     /// kie's callback signature: base64(HMAC-SHA256(key: secret, message: taskId + "." + timestamp)).
-    package static func kieSignature(secret: String, taskId: String, timestamp: String) -> String {
+    static func kieSignature(secret: String, taskId: String, timestamp: String) -> String {
         let mac = authenticationCode(key: Array(secret.utf8), message: Array("\(taskId).\(timestamp)".utf8))
         return Data(mac).base64EncodedString()
     }

@@ -6,18 +6,18 @@ import CImageCodecs
 import Foundation
 
 /// An 8-bit RGBA raster, rows top to bottom, no padding.
-package struct RGBAImage: Sendable {
-    package var width: Int
-    package var height: Int
-    package var pixels: [UInt8]
+struct RGBAImage: Sendable {
+    var width: Int
+    var height: Int
+    var pixels: [UInt8]
 
-    package init(width: Int, height: Int, pixels: [UInt8]) {
+    init(width: Int, height: Int, pixels: [UInt8]) {
         self.width = width
         self.height = height
         self.pixels = pixels
     }
 
-    package init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)) {
+    init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)) {
         self.width = width
         self.height = height
         var pixels = [UInt8](repeating: 0, count: width * height * 4)
@@ -28,10 +28,10 @@ package struct RGBAImage: Sendable {
     }
 }
 
-package enum ImageFormat: String, Sendable {
+enum ImageFormat: String, Sendable {
     case png, jpeg, webp, svg
 
-    package var mimeType: String {
+    var mimeType: String {
         switch self {
         case .png: "image/png"
         case .jpeg: "image/jpeg"
@@ -40,7 +40,7 @@ package enum ImageFormat: String, Sendable {
         }
     }
 
-    package var fileExtension: String {
+    var fileExtension: String {
         switch self {
         case .png: "png"
         case .jpeg: "jpg"
@@ -50,7 +50,7 @@ package enum ImageFormat: String, Sendable {
     }
 
     /// Detects the format by magic bytes (SVG: by its root element in the first 1 KiB).
-    package static func sniff(_ bytes: [UInt8]) -> ImageFormat? {
+    static func sniff(_ bytes: [UInt8]) -> ImageFormat? {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
         if bytes.count >= 12, bytes.starts(with: Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WEBP".utf8) {
@@ -62,17 +62,17 @@ package enum ImageFormat: String, Sendable {
     }
 }
 
-package struct ImageCodecError: Error, CustomStringConvertible {
-    package var description: String
+struct ImageCodecError: Error, CustomStringConvertible {
+    var description: String
     init(_ description: String) { self.description = description }
 }
 
-package enum ImageCodec {
+enum ImageCodec {
     /// The largest raster the sandbox will decode (16 MP, the biggest any dialect accepts).
-    package static let maxDecodePixels = 4096 * 4096
+    static let maxDecodePixels = 4096 * 4096
 
     /// Format and dimensions read from the header only, without decoding pixels.
-    package static func probe(_ bytes: [UInt8]) throws -> (format: ImageFormat, width: Int, height: Int) {
+    static func probe(_ bytes: [UInt8]) throws -> (format: ImageFormat, width: Int, height: Int) {
         guard let format = ImageFormat.sniff(bytes) else {
             throw ImageCodecError("unsupported image format (expected PNG, JPEG or WebP)")
         }
@@ -102,7 +102,7 @@ package enum ImageCodec {
         }
     }
 
-    package static func decode(_ bytes: [UInt8]) throws -> RGBAImage {
+    static func decode(_ bytes: [UInt8]) throws -> RGBAImage {
         let (format, width, height) = try probe(bytes)
         guard width > 0, height > 0 else { throw ImageCodecError("image has no pixels") }
         guard width <= 65_535, height <= 65_535, width * height <= maxDecodePixels else {
@@ -165,7 +165,7 @@ package enum ImageCodec {
         return RGBAImage(width: width, height: height, pixels: pixels)
     }
 
-    package static func encode(_ image: RGBAImage, as format: ImageFormat) throws -> [UInt8] {
+    static func encode(_ image: RGBAImage, as format: ImageFormat) throws -> [UInt8] {
         guard image.width > 0, image.height > 0, image.pixels.count == image.width * image.height * 4 else {
             throw ImageCodecError("cannot encode an empty image")
         }

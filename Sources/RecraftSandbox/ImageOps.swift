@@ -3,20 +3,20 @@
 // background removal is a flood fill from the border. What matters to a client is that
 // the result is a real, decodable image of the right size and kind.
 
-package enum ImageOps {
+enum ImageOps {
     /// The largest output any upscale produces before the factor is lowered (16 MP).
-    package static let maxOutputPixels = 4096 * 4096
+    static let maxOutputPixels = 4096 * 4096
 
     /// The factor an upscale really applies: the requested one, lowered while the output
     /// would exceed 16 MP, but never below 2×.
-    package static func effectiveScale(width: Int, height: Int, requested: Int) -> Int {
+    static func effectiveScale(width: Int, height: Int, requested: Int) -> Int {
         var factor = max(requested, 2)
         while factor > 2, width * factor * height * factor > maxOutputPixels { factor -= 1 }
         return factor
     }
 
     /// Bilinear resize to `width`×`height`, sampling pixel centres.
-    package static func resize(_ source: RGBAImage, width: Int, height: Int) -> RGBAImage {
+    static func resize(_ source: RGBAImage, width: Int, height: Int) -> RGBAImage {
         guard width > 0, height > 0, source.width > 0, source.height > 0 else { return source }
         let sw = source.width, sh = source.height
         // Per column: left sample, right sample and the weight of the right one (0...256).
@@ -55,7 +55,7 @@ package enum ImageOps {
     }
 
     /// A mild unsharp mask (3×3 box blur, amount 0.5) on the colour channels.
-    package static func sharpen(_ image: RGBAImage) -> RGBAImage {
+    static func sharpen(_ image: RGBAImage) -> RGBAImage {
         let w = image.width, h = image.height
         guard w >= 3, h >= 3 else { return image }
         var out = image.pixels
@@ -84,7 +84,7 @@ package enum ImageOps {
     /// background, flood-fills from every border pixel over pixels close to it, and makes
     /// what was filled transparent. Works on flat or studio-like backgrounds, which is
     /// all an emulator needs.
-    package static func removeBackground(_ image: RGBAImage, tolerance: Int = 48) -> RGBAImage {
+    static func removeBackground(_ image: RGBAImage, tolerance: Int = 48) -> RGBAImage {
         let w = image.width, h = image.height
         guard w > 0, h > 0 else { return image }
         var border = [Int]()

@@ -4,22 +4,22 @@
 
 import Foundation
 
-package struct MultipartPart: Sendable {
-    package var name: String
-    package var filename: String?
-    package var contentType: String?
-    package var body: [UInt8]
+struct MultipartPart: Sendable {
+    var name: String
+    var filename: String?
+    var contentType: String?
+    var body: [UInt8]
 
-    package var text: String { String(decoding: body, as: UTF8.self) }
+    var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-package struct MultipartError: Error, CustomStringConvertible {
-    package var description: String
+struct MultipartError: Error, CustomStringConvertible {
+    var description: String
 }
 
-package enum Multipart {
+enum Multipart {
     /// The boundary parameter of a `multipart/form-data` Content-Type, unquoted.
-    package static func boundary(fromContentType contentType: String) -> String? {
+    static func boundary(fromContentType contentType: String) -> String? {
         let pieces = splitParameters(contentType).map { $0.trimmingSpaces() }
         guard let kind = pieces.first, kind.lowercased() == "multipart/form-data" else { return nil }
         for piece in pieces.dropFirst() {
@@ -33,7 +33,7 @@ package enum Multipart {
         return nil
     }
 
-    package static func parse(_ body: [UInt8], boundary: String) throws -> [MultipartPart] {
+    static func parse(_ body: [UInt8], boundary: String) throws -> [MultipartPart] {
         let delimiter = Array("--\(boundary)".utf8)
         let separator = Array("\r\n--\(boundary)".utf8)
         guard var cursor = firstIndex(of: delimiter, in: body, from: 0) else {

@@ -2,15 +2,15 @@
 // of axis-aligned rectangles (horizontal runs merged with identical runs on the rows
 // below). Not a tracer, but a valid SVG of the right size that any XML parser reads.
 
-package enum Vectorizer {
+enum Vectorizer {
     /// At most this many colours survive quantization.
-    package static let paletteSize = 16
+    static let paletteSize = 16
 
     /// Larger inputs are traced on a grid of at most this many cells per side and scaled
     /// back up by the viewBox, so a noisy photo cannot produce a gigabyte of rectangles.
-    package static let maxGrid = 512
+    static let maxGrid = 512
 
-    package static func svg(from original: RGBAImage) -> String {
+    static func svg(from original: RGBAImage) -> String {
         var image = original
         let longest = max(original.width, original.height)
         if longest > maxGrid {
