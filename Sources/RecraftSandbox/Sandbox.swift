@@ -125,8 +125,13 @@ public final class Sandbox: Sendable {
 
     var isShutDown: Bool { runtime.withLock { $0.shutDown } }
 
-    /// URL of a stored file, as clients should fetch it.
-    func fileURL(_ path: String) -> String { "\(baseURL)/files/\(path)" }
+    /// URL of a stored file, as clients should fetch it (percent-encoded: upload names
+    /// may hold spaces or any other character but '/').
+    func fileURL(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%;")
+        return "\(baseURL)/files/\(path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path)"
+    }
 }
 
 struct SandboxError: Error, CustomStringConvertible {

@@ -45,6 +45,26 @@ final class UploadTests: XCTestCase {
         }
     }
 
+    func testOddFileNamesGiveUsableURLs() async throws {
+        try await withSandbox { sandbox in
+            for name in ["my photo #1.png", "100%;ü?.png", "a%41.png"] {
+                let reply = try await HTTP.postMultipart("\(sandbox.baseURL)/api/file-stream-upload",
+                                                         fields: [("uploadPath", "odd dir"), ("fileName", name)],
+                                                         file: ("file", "a.png", "image/png", [7, 8, 9])).json()
+                let data = try XCTUnwrap(reply.object("data"))
+                XCTAssertEqual(data.string("fileName"), name)
+                let url = try XCTUnwrap(data.string("downloadUrl"))
+                XCTAssertNotNil(URL(string: url), url)
+                let downloaded = try await HTTP.get(url, bearer: nil)
+                XCTAssertEqual(downloaded.body, [7, 8, 9], url)
+
+                // The sandbox reads its own URL back as an input, too.
+                let created = try await HTTP.postJSON("\(sandbox.baseURL)/v1/images/crispUpscale", ["image_url": url])
+                XCTAssertTrue(created.text.contains("could not decode image"), created.text)
+            }
+        }
+    }
+
     func testOlderShapeCarriesFileUrlOnly() async throws {
         try await withSandbox({ $0.omitUploadDownloadURL = true }) { sandbox in
             let reply = try await HTTP.postMultipart("\(sandbox.baseURL)/api/file-stream-upload", fields: [("uploadPath", "p")],
