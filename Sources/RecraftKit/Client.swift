@@ -11,6 +11,8 @@ public final class Client: Sendable {
     let submitLimiter: RateLimiter?
     let pollLimiter: RateLimiter?
     let journal: Journal?
+    /// How long this provider's tasks take, per operation, for the poll schedule.
+    let durations = DurationStats()
     /// Where `Job.onEnd` handlers run: one at a time, off Swift's cooperative pool.
     let callbackQueue = DispatchQueue(label: "recraft-callbacks")
     /// Jobs with a task id that have not ended, so a callback can complete them at once.

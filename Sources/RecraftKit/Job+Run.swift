@@ -60,12 +60,15 @@ extension Job {
         guard let taskId = id else { return }
         let configuration = client.configuration
         // With a callback on its way, polling is only the fallback (callbacks can be lost).
-        var schedule = request?.callbackURL == nil
-            ? PollSchedule(initial: configuration.pollInitial, maximum: configuration.pollMax)
+        let schedule = request?.callbackURL == nil
+            ? PollSchedule(initial: configuration.pollInitial, maximum: configuration.pollMax,
+                           expected: client.durations.summary(for: operation))
             : PollSchedule(initial: .seconds(30), maximum: max(configuration.pollMax, .seconds(60)))
+        let started = ContinuousClock.now
+        var lastRunning = started
         var unknownStreak = 0
         while !state.isTerminal {
-            try await sleepBeforePoll(schedule.next(), taskId: taskId)
+            try await sleepBeforePoll(schedule.next(elapsed: .now - started), taskId: taskId)
             let status: TaskStatus
             do {
                 status = try await client.retrying(.poll, deadline: deadline) { () async throws(RecraftError) -> TaskStatus in
@@ -82,8 +85,11 @@ extension Job {
             switch status {
             case .running(let detail):
                 core.withLock { $0.providerState = detail }
+                lastRunning = .now
             case .succeeded(let results):
                 core.withLock { $0.providerState = "success" }
+                // It ended between the last two polls; the midpoint is the best guess.
+                if request != nil { client.durations.record((lastRunning - started) + (.now - lastRunning) / 2, for: operation) }
                 finish(.succeeded, results: results)
             case .failed(let error):
                 core.withLock { $0.providerState = "fail" }

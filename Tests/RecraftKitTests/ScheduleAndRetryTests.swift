@@ -2,13 +2,42 @@ import Testing
 @testable import RecraftKit
 
 @Suite struct ScheduleAndRetryTests {
-    @Test func pollScheduleBacksOffToItsCap() {
-        var schedule = PollSchedule(initial: .milliseconds(100), maximum: .seconds(1))
-        let waits = (0..<10).map { _ in schedule.next(jitter: 1) }
-        #expect(waits.first == .milliseconds(100))
-        #expect(waits[1] == .milliseconds(150))
-        #expect(zip(waits, waits.dropFirst()).allSatisfy { $0 <= $1 })
-        #expect(waits.last == .seconds(1))
+    @Test func coldScheduleKeepsTheLagUnderAQuarterOfTheElapsedTime() {
+        let schedule = PollSchedule(initial: .milliseconds(100), maximum: .seconds(2))
+        #expect(schedule.next(elapsed: .zero, jitter: 1) == .milliseconds(100))
+        #expect(schedule.next(elapsed: .seconds(1), jitter: 1) == .milliseconds(250))
+        #expect(schedule.next(elapsed: .seconds(60), jitter: 1) == .seconds(2))
+        // Simulate: polls for a 2 s, a 10 s and a 60 s task; the first poll at or after the
+        // end is never more than a quarter of the duration (plus the floor) late.
+        for duration in [Duration.seconds(2), .seconds(10), .seconds(60)] {
+            var time = Duration.zero
+            var polls = 0
+            while time < duration { time += schedule.next(elapsed: time, jitter: 1); polls += 1 }
+            #expect(time - duration <= duration * 0.25 + .milliseconds(100), "\(duration): \(time)")
+            #expect(polls < 50)
+        }
+    }
+
+    @Test func learnedScheduleTakesAboutTwoPolls() {
+        let stats = DurationStats()
+        #expect(stats.summary(for: .crispUpscale) == nil)
+        // 64 tasks spread ±20 % around 10 s.
+        for i in 0..<64 { stats.record(.milliseconds(8000 + (i * 4000) / 63), for: .crispUpscale) }
+        let summary = try! #require(stats.summary(for: .crispUpscale))
+        #expect(stats.summary(for: .vectorize) == nil)
+        let schedule = PollSchedule(initial: .milliseconds(100), maximum: .seconds(2), expected: summary)
+        var pollCounts: [Int] = []
+        var lags: [Double] = []
+        for i in 0..<64 {
+            let duration = Duration.milliseconds(8000 + (i * 4000) / 63)
+            var time = Duration.zero
+            var polls = 0
+            while time < duration { time += schedule.next(elapsed: time, jitter: 1); polls += 1 }
+            pollCounts.append(polls)
+            lags.append((time - duration) / duration)
+        }
+        #expect(pollCounts.sorted()[32] <= 2, "\(pollCounts)")
+        #expect(lags.sorted()[32] <= 0.10, "\(lags)")
     }
 
     @Test func retryDelayIsFullJitterUnderACap() {
