@@ -25,6 +25,9 @@ LIB      := $(OUT)/lib/librecraft.so
 BIN      := $(OUT)/bin
 HEADER   := include/recraft.h
 CLI      := $(SCRATCH)/debug/recraft-cli
+# The shared library's ABI version (major = soname) and its exported-symbol list.
+LIB_SONAME         := librecraft.so.0
+LIB_VERSION_SCRIPT := bindings/c/recraft.map
 
 DEB_PACKAGES := libcurl4-openssl-dev libpng-dev libturbojpeg0-dev libwebp-dev pkg-config valgrind gcc g++ binutils
 # pytest runs the Python and generator tests; mypy checks the package (--strict).
@@ -73,12 +76,19 @@ debug:
 # librecraft.so with the Swift runtime linked in statically (SwiftPM's --static-swift-stdlib
 # is ignored for dynamic libraries), so it needs only libcurl and libc at run time.
 # swift build decides what is stale; the copy only happens when the library changed.
+# The soname carries the major version (docs/ABI.md); the version script exports the
+# recraft_* functions and hides the rest. SwiftPM does not track the script, so an
+# edit to it removes the built library to force a relink.
 lib:
-	$(SWIFT) build -c release --product recraft -Xswiftc -static-stdlib --scratch-path $(LIB_SCRATCH)
+	@bin="$$($(SWIFT) build -c release --scratch-path $(LIB_SCRATCH) --show-bin-path)"; \
+	if [ -f "$$bin/librecraft.so" ] && [ $(LIB_VERSION_SCRIPT) -nt "$$bin/librecraft.so" ]; then rm -f "$$bin/librecraft.so"; fi
+	$(SWIFT) build -c release --product recraft -Xswiftc -static-stdlib --scratch-path $(LIB_SCRATCH) \
+	  -Xlinker -soname=$(LIB_SONAME) -Xlinker --version-script=$(CURDIR)/$(LIB_VERSION_SCRIPT)
 	@mkdir -p $(OUT)/lib
 	@src="$$($(SWIFT) build -c release --scratch-path $(LIB_SCRATCH) --show-bin-path)/librecraft.so"; \
 	if ! cmp -s "$$src" $(LIB); then cp "$$src" $(LIB).tmp && mv $(LIB).tmp $(LIB) && echo "lib: copied $(LIB)"; \
 	else echo "lib: $(LIB) up to date"; fi
+	@ln -sfn librecraft.so $(OUT)/lib/$(LIB_SONAME)  # what programs linked with -lrecraft load
 
 header:
 	$(PYTHON) scripts/gen-header.py --scratch-path $(SCRATCH)
