@@ -11,6 +11,9 @@ plain C:
 * handle parameters are typed by name: `client` -> `recraft_client *client`,
   `job` -> `recraft_job *job` (`const recraft_job *` for the const form),
   `client_out` / `job_out` -> `recraft_client **` / `recraft_job **`;
+* a function-pointer parameter of a known shape gets its named typedef
+  (`void (*callback)(void *, recraft_state, void *)` -> `recraft_job_callback callback`,
+  see CALLBACK_TYPES);
 * each `@c` enum `recraft_X` becomes `typedef int32_t recraft_X;` plus an anonymous
   enum of `RECRAFT_X_CASE` constants (`RECRAFT_CASE` for `recraft_status`), so the
   type's size is fixed by the ABI rather than by the C compiler;
@@ -45,6 +48,33 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Handle types, by the parameter name that carries them.
 HANDLES = {"client": "recraft_client", "job": "recraft_job"}
+
+
+@dataclass(frozen=True)
+class CallbackType:
+    """A function-pointer type the header declares once, by name, for its parameters."""
+
+    name: str
+    typedef: str  # the whole `typedef ...;` line, parameters typed and named
+    doc: tuple[str, ...]
+
+
+#: Function-pointer parameters as the compiler prints them (handles as `void *`, `%s`
+#: where the parameter's name goes), and the typedef the header uses instead: a C caller
+#: then writes its callback with typed parameters and passes it without a cast.
+CALLBACK_TYPES = {
+    "void (*%s)(void *, recraft_state, void *)": CallbackType(
+        name="recraft_job_callback",
+        typedef="typedef void (*recraft_job_callback)(recraft_job *job, recraft_state state, void *user_data);",
+        doc=(
+            " A job's completion callback, set with recraft_job_on_complete: job is the job it",
+            " was set on (borrowed: do not free it in the callback), state its final state",
+            " (RECRAFT_STATE_SUCCEEDED, _FAILED or _CANCELLED), user_data the pointer given with",
+            " it. Runs on a library thread, one callback at a time: keep it short and hand the",
+            " work to your own threads.",
+        ),
+    ),
+}
 
 #: Words the compiler adds that plain C has no use for.
 DROPPED_TOKENS = (
@@ -196,7 +226,12 @@ def parse_function(text: str, doc: list[str]) -> FuncDecl:
         for p in split_params(params_text):
             fp = re.search(r"\(\s*\*\s*(\w+)\s*\)", p)  # a function pointer
             if fp:
-                params.append(Param(p.replace(fp.group(1), "%s", 1), fp.group(1)))
+                printed = p.replace(fp.group(1), "%s", 1)
+                callback = CALLBACK_TYPES.get(printed)
+                if callback is None:
+                    print(f"gen-header: warning: {name}: the function-pointer parameter {fp.group(1)} has no "
+                          f"typedef; add its type {printed!r} to CALLBACK_TYPES", file=sys.stderr)
+                params.append(Param(f"{callback.name} %s" if callback else printed, fp.group(1)))
                 continue
             pm = re.match(r"^(.*?)\s*\b(\w+)$", p)
             if not pm:
@@ -363,29 +398,49 @@ PREAMBLE = """\
  * background removal, vectorize, ...) through the services that sell them, as jobs:
  * create a client for a provider, submit a request, poll or wait, read the result
  * URLs, download them. The work runs in the background on the library's own threads.
+ * Build with `pkg-config --cflags --libs recraft` (or -lrecraft); librecraft.so
+ * carries its own Swift runtime and needs only libcurl and the C library.
  *
- * Threading: a recraft_client is safe to share between threads, and so is a
- * recraft_job. Callbacks, where a function takes one, run on a library thread, not
- * on the thread that registered them.
+ * Threading: recraft_client and recraft_job handles may be used from any thread, at
+ * the same time (several threads may wait on one job). recraft_job_wait and
+ * recraft_job_download block the calling thread; no other function waits for the
+ * network. Completion callbacks (recraft_job_on_complete) run on one library
+ * thread, one at a time, never on the thread that set them: keep them short, and
+ * do not free the job a callback is given from inside it. Do not free a handle
+ * while another thread may still be using it. The last error (below) is kept per
+ * thread.
  *
  * Ownership, in fixed phrases in every function's comment:
  *   "caller owns; free with recraft_X_free / recraft_string_free": the returned
  *       object or string is yours, release it with that function;
  *   "borrowed; valid until the job is freed": do not free it, copy it to keep it;
- *   "does not take ownership": the argument stays yours.
- * Every _free function accepts NULL.
+ *   "does not take ownership": the argument stays yours; the library copies what it
+ *       keeps, so you may free it as soon as the call returns.
+ * Every _free function accepts NULL. A job keeps what it needs of its client, so a
+ * client may be freed before its jobs. A freed handle passed again is refused with
+ * RECRAFT_ERR_INVALID_ARGUMENT (and a second free ignored) only until a new handle
+ * reuses its address: do not count on it; set your pointer to NULL after a free.
+ * Strings, in and out, are NUL-terminated UTF-8; invalid UTF-8 is refused.
  *
  * Errors: every fallible function returns a recraft_status, RECRAFT_OK (0) or an
- * error code. Outputs are written to the trailing *_out parameters only on success
- * and are left untouched on error. The failing call also records a message and the
- * code as this thread's last error: recraft_last_error_message() (never NULL) and
- * recraft_last_error_code(). Codes are append-only: new ones may appear, existing
- * ones never change meaning.
+ * error code; its outputs, the trailing *_out parameters, are written only on
+ * success and left untouched on error. A failing call (and a getter given a NULL or
+ * freed handle, which returns NULL, 0 or "") records this thread's last error:
+ * recraft_last_error_code() and recraft_last_error_message() (never NULL). Calls that
+ * succeed leave it as it was, so read it right after the call that failed.
+ * recraft_status_name() names any code. A job that fails is not a failed call:
+ * recraft_job_wait returns RECRAFT_OK with RECRAFT_STATE_FAILED, and
+ * recraft_job_error_code() / recraft_job_error_message() say why. Codes are
+ * append-only and never reused: a newer library may return a code this header does
+ * not name, so treat any code other than RECRAFT_OK as an error.
  *
- * Versioning: RECRAFT_VERSION_MAJOR/MINOR/PATCH give the version of this header,
- * recraft_version() the version of the library loaded at run time; compare them
- * when the two may differ. Within a major version functions and codes are only
- * added, never changed or removed.
+ * Versioning: RECRAFT_VERSION_MAJOR/MINOR/PATCH are this header's version, and
+ * RECRAFT_VERSION_AT_LEAST(x, y, z) tests it at compile time (in #if too);
+ * recraft_version() is the loaded library's, "MAJOR.MINOR.PATCH", at run time.
+ * Within a major version (the soname, librecraft.so.MAJOR) functions, status codes,
+ * states and JSON keys are only added, never changed, renumbered or removed, so a
+ * program built against an older header runs with a newer library. See docs/ABI.md
+ * in the source tree.
  */"""
 
 
@@ -445,7 +500,14 @@ def render(enums: list[EnumDecl], funcs: list[FuncDecl], docs: SourceDocs, versi
         out.append("};")
         out.append("")
 
-    enum_names = {e.name for e in enums}
+    used_callbacks = [c for c in CALLBACK_TYPES.values()
+                      if any(p.ctype == f"{c.name} %s" for f in funcs for p in f.params)]
+    for callback in used_callbacks:
+        out.extend(render_doc(list(callback.doc)))
+        out.append(callback.typedef)
+        out.append("")
+
+    declared_types = {e.name for e in enums} | {c.name for c in used_callbacks}
     for func in funcs:
         out.extend(render_doc(pick_doc(docs.funcs.get(func.name), func.doc, f"function {func.name}", warnings)))
         ret = func.ret
@@ -454,7 +516,7 @@ def render(enums: list[EnumDecl], funcs: list[FuncDecl], docs: SourceDocs, versi
         out.append(f"extern {ret}{sep}{func.name}({params});")
         out.append("")
         for word in re.findall(r"\brecraft_\w+\b", ret + " " + params):
-            if word not in enum_names and word not in HANDLES.values():
+            if word not in declared_types and word not in HANDLES.values():
                 raise GenError(f"{func.name}: uses the type {word}, which the header does not declare")
 
     out.append("#ifdef __cplusplus")

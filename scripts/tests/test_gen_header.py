@@ -78,6 +78,28 @@ def test_sizes_callbacks_and_explicit_names(header: str) -> None:
     assert "recraft_not_exported" not in header
 
 
+def test_a_known_callback_shape_gets_its_typedef(header: str) -> None:
+    assert declaration(header, "recraft_job_on_complete") == (
+        "extern recraft_status recraft_job_on_complete(recraft_job *job, recraft_job_callback callback, void *user_data);")
+    typedef = "typedef void (*recraft_job_callback)(recraft_job *job, recraft_state state, void *user_data);"
+    assert header.count(typedef) == 1
+    # Declared after what it names (recraft_job, recraft_state) and before its first use, with its doc.
+    assert header.index("typedef int32_t recraft_state;") < header.index(typedef) < header.index("recraft_job_callback callback")
+    assert "/// A job's completion callback" in header.split(typedef)[0].splitlines()[-5]
+
+
+def test_a_callback_typedef_is_left_out_when_nothing_uses_it(raw_header: Path, tmp_path: Path) -> None:
+    raw = raw_header.read_text()
+    lines = [line for line in raw.splitlines(True) if " recraft_job_on_complete(" not in line]
+    assert len(lines) == len(raw.splitlines(True)) - 1
+    trimmed = tmp_path / "Trimmed-Swift.h"
+    trimmed.write_text("".join(lines))
+    version = tmp_path / "RecraftKit.swift"
+    version.write_text("let versionMajor = 1\nlet versionMinor = 0\nlet versionPatch = 0\n")
+    text = gen.generate(trimmed, FIXTURE, version)
+    assert "recraft_job_on_complete(" not in text and "recraft_job_callback" not in text
+
+
 def test_enums_become_fixed_width_typedefs_and_constants(header: str) -> None:
     assert "typedef int32_t recraft_status;" in header
     assert "typedef int32_t recraft_state;" in header
@@ -113,7 +135,10 @@ def test_output_compiles_cleanly_twice_included(header: str, tmp_path: Path, com
     (tmp_path / "recraft.h").write_text(header)
     source = tmp_path / "main.c"
     source.write_text('#include "recraft.h"\n#include "recraft.h"\n'
-                      "int main(void) { recraft_status s = RECRAFT_OK; recraft_state t = RECRAFT_STATE_FAILED;\n"
+                      "static void on_complete(recraft_job *job, recraft_state state, void *user_data)\n"
+                      "{ (void)job; (void)state; (void)user_data; }\n"
+                      "int main(void) { recraft_job_callback callback = on_complete; (void)callback;\n"
+                      "  recraft_status s = RECRAFT_OK; recraft_state t = RECRAFT_STATE_FAILED;\n"
                       "  return (int)s + (int)t - 3 + (RECRAFT_VERSION_AT_LEAST(3, 14, 15) ? 0 : 1)\n"
                       "       + (RECRAFT_VERSION_AT_LEAST(3, 15, 0) ? 1 : 0); }\n")
     exe = tmp_path / "main"
