@@ -1,5 +1,6 @@
 // The `recraft` command line (product `recraft-cli`, installed as `recraft`). Each
-// feature is a subcommand in its own file; for now there is `recraft sandbox`.
+// feature is a subcommand in its own file: the four operations (OperationCommand.swift)
+// and `sandbox`.
 
 import ArgumentParser
 
@@ -8,6 +9,18 @@ struct RecraftCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recraft",
         abstract: "Run Recraft's image operations as jobs, or a local emulator of their providers.",
-        subcommands: [SandboxCommand.self]
+        discussion: """
+            Try it offline, with no account:
+              recraft crisp-upscale photo.png --provider sandbox
+            With kie.ai:
+              export KIE_API_KEY=…
+              recraft crisp-upscale photos/ -o upscaled/
+
+            \(ExitCodes.help)
+            """,
+        subcommands: [
+            CrispUpscaleCommand.self, CreativeUpscaleCommand.self, RemoveBackgroundCommand.self, VectorizeCommand.self,
+            SandboxCommand.self,
+        ]
     )
 }

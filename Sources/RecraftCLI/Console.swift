@@ -1,0 +1,41 @@
+// Writing to the terminal: whole lines, straight to the file descriptors (no stdio
+// buffer to lose on exit), one writer at a time so lines never interleave.
+
+import Foundation
+import Synchronization
+
+enum Console {
+    private static let lock = Mutex(())
+
+    /// Whether stderr is a terminal: the live progress line is drawn only then.
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// The terminal's width in columns, or 80 when it cannot be told.
+    static var stderrColumns: Int {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
+    }
+
+    /// Writes `text` followed by a newline to stderr.
+    static func error(_ text: String) { write(text + "\n", to: STDERR_FILENO) }
+
+    /// Writes `text` followed by a newline to stdout.
+    static func output(_ text: String) { write(text + "\n", to: STDOUT_FILENO) }
+
+    /// Writes `text` as is (no newline) to `fd`, retrying short writes.
+    static func write(_ text: String, to fd: Int32) {
+        let bytes = Array(text.utf8)
+        lock.withLock { _ in
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return  // a closed pipe: nothing more can be said
+                }
+                offset += written
+            }
+        }
+    }
+}
