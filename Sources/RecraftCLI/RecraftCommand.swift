@@ -1,6 +1,6 @@
 // The `recraft` command line (product `recraft-cli`, installed as `recraft`). Each
-// feature is a subcommand in its own file: the four operations (OperationCommand.swift)
-// and `sandbox`.
+// feature is a subcommand in its own file: the four operations (OperationCommand.swift),
+// `resume`, `status`, `jobs`, and `sandbox`.
 
 import ArgumentParser
 
@@ -20,7 +20,7 @@ struct RecraftCommand: AsyncParsableCommand {
             """,
         subcommands: [
             CrispUpscaleCommand.self, CreativeUpscaleCommand.self, RemoveBackgroundCommand.self, VectorizeCommand.self,
-            SandboxCommand.self,
+            ResumeCommand.self, StatusCommand.self, JobsCommand.self, SandboxCommand.self,
         ]
     )
 }

@@ -1,0 +1,52 @@
+// Reading a journal and its sidecar together: what `resume`, `status` and `jobs` show.
+//
+// The core reads journals only through `Client.journalEntries()`, so this makes a
+// client that never connects anywhere (sandbox preset, a loopback URL nothing is asked
+// of) just to read one. A static reader in the core would spare that.
+
+import ArgumentParser
+import Foundation
+import RecraftKit
+
+struct JournalView {
+    var path: String
+    var entries: [JournalEntry]
+    var sidecar: SidecarState
+    var problems: [String]
+
+    /// Reads the journal at `options.path`. A missing journal is empty when it is the
+    /// default one, and a usage error when the user named it.
+    static func read(_ options: JournalOptions) throws -> JournalView {
+        let path = options.path
+        guard Paths.exists(path) else {
+            if options.journal != nil {
+                throw CommandFailure("no journal at \(path): check --journal (runs record their jobs there as they go)", exitCode: .usage)
+            }
+            return JournalView(path: path, entries: [], sidecar: SidecarState(), problems: [])
+        }
+        do throws(RecraftError) {
+            var configuration = try Configuration(provider: .sandbox, baseURL: "http://127.0.0.1:9")
+            configuration.journalPath = path
+            let (entries, problems) = try Client(configuration).journalEntries()
+            let sidecar = OutputSidecar.read(journal: path)
+            return JournalView(path: path, entries: entries, sidecar: sidecar, problems: problems + sidecar.problems)
+        } catch {
+            throw CommandFailure("cannot read the journal: \(error.message)", exitCode: .someFailed)
+        }
+    }
+
+    /// The entry `id` names: a ref, a task id, or a unique prefix of a ref (8 characters or more).
+    func entry(matching id: String) -> JournalEntry? {
+        if let exact = entries.last(where: { $0.ref == id || $0.taskId == id }) { return exact }
+        guard id.count >= 8 else { return nil }
+        let matches = entries.filter { $0.ref.hasPrefix(id) }
+        return matches.count == 1 ? matches[0] : nil
+    }
+
+    /// Where the entry's result goes (or went): as saved, else as planned.
+    func output(of entry: JournalEntry) -> String? {
+        guard let job = sidecar.jobs[entry.ref] else { return nil }
+        if let saved = job.saved { return saved }
+        return job.record.exact ? job.record.output : job.record.output + ".*"
+    }
+}
