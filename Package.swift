@@ -46,5 +46,6 @@ let package = Package(
         .testTarget(name: "RecraftKitTests", dependencies: ["RecraftKit", "RecraftSandbox"]),
         .testTarget(name: "RecraftSandboxTests", dependencies: ["RecraftSandbox"]),
         .testTarget(name: "RecraftCTests", dependencies: ["RecraftC", "RecraftKit", "RecraftSandbox"]),
+        .testTarget(name: "RecraftCLITests", dependencies: ["RecraftSandbox"]),
     ]
 )

@@ -1,0 +1,94 @@
+// Ctrl-C in the middle of a batch, then `recraft resume`: every output appears and no
+// task is created twice. And what resume does with each kind of unfinished job.
+
+import Foundation
+import RecraftSandbox
+import Testing
+
+@Suite struct ResumeTests {
+    @Test func anInterruptedBatchIsResumedWithoutCreatingAnyTaskTwice() async throws {
+        try await withSandbox(taskDuration: .milliseconds(700)) { sandbox in
+            let cli = try CLI()
+            let inputs = try cli.images(20, in: "photos")
+            let journal = cli.path("work/journal.jsonl")
+            let running = try cli.start(["crisp-upscale", "photos", "--concurrency", "4", "--json", "--journal", journal,
+                                         "--provider", "sandbox", "--base-url", sandbox.baseURL])
+            // Mid-way: a few results saved, others running, most not started.
+            try await running.wait(until: { running.stdout.split(separator: "\n").count >= 2 })
+            running.signal(SIGINT)
+            let first = try await running.finish()
+            #expect(first.status == 130, "\(first.stderr)")
+            #expect(first.stderr.contains("recraft resume --journal \(journal)"), "\(first.stderr)")
+            let saved = try first.jsonLines()
+            #expect(saved.count >= 2 && saved.count < 20)
+            let createdBeforeResume = sandbox.stats().tasksCreated
+            #expect(createdBeforeResume < 20, "Ctrl-C stopped submitting")
+
+            let jobs = try await cli.run(["jobs", "--journal", journal, "--json"])
+            #expect(try jobs.jsonLines().contains { $0["status"] as? String == "in_flight" }, "\(jobs.stdout)")
+
+            let resumed = try await cli.run(["resume", "--journal", journal, "--json"])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(sandbox.stats().tasksCreated == 20, "no task created twice, none forgotten")
+            for input in inputs {
+                let output = input.replacingOccurrences(of: ".png", with: ".crisp-upscale.png")
+                #expect(FileManager.default.fileExists(atPath: output), "\(output)")
+            }
+            // Between the two runs every input was reported exactly once.
+            let reported = try (saved + resumed.jsonLines()).compactMap { $0["input"] as? String }
+            #expect(reported.sorted() == inputs.sorted())
+
+            let after = try await cli.run(["jobs", "--journal", journal, "--json"])
+            let statuses = try after.jsonLines().map { $0["status"] as? String }
+            #expect(statuses.count == 20 && statuses.allSatisfy { $0 == "succeeded" }, "\(statuses)")
+            let nothing = try await cli.run(["resume", "--journal", journal])
+            #expect(nothing.status == 0)
+            #expect(nothing.stderr.contains("nothing to resume"))
+            #expect(sandbox.stats().tasksCreated == 20)
+        }
+    }
+
+    @Test func neverSentIsSubmittedAndUncertainIsReportedNotResubmitted() async throws {
+        try await withSandbox { sandbox in
+            let cli = try CLI()
+            let images = try cli.images(2, in: "in")
+            // A journal as a crashed program leaves it: one job recorded but never sent,
+            // one whose submit went out with no answer recorded.
+            let journal = cli.path("journal.jsonl")
+            func event(_ fields: String) -> String { #"{"v":1,"time":0,"# + fields + "}\n" }
+            let text = event(#""event":"submit","ref":"aaaaaaaa-0000-0000-0000-000000000001","provider":"sandbox","base_url":"\#(sandbox.baseURL)","operation":"crisp_upscale","image":"\#(images[0])","options":{}"#)
+                + event(#""event":"submit","ref":"bbbbbbbb-0000-0000-0000-000000000002","provider":"sandbox","base_url":"\#(sandbox.baseURL)","operation":"crisp_upscale","image":"\#(images[1])","options":{}"#)
+                + event(#""event":"sending","ref":"bbbbbbbb-0000-0000-0000-000000000002""#)
+            try text.write(toFile: journal, atomically: true, encoding: .utf8)
+
+            let resumed = try await cli.run(["resume", "--journal", journal, "--base-url", sandbox.baseURL])
+            #expect(resumed.status == 1, "an uncertain job is not done: \(resumed.stderr)")
+            #expect(cli.exists("in/image0.crisp-upscale.png"), "the never-sent job was submitted, saved next to its input")
+            #expect(!cli.exists("in/image1.crisp-upscale.png"))
+            #expect(sandbox.stats().tasksCreated == 1, "the uncertain one was not submitted again")
+            #expect(resumed.stderr.contains("uncertain: crisp_upscale of"), "\(resumed.stderr)")
+            #expect(resumed.stderr.contains("--forget bbbbbbbb"))
+
+            let again = try await cli.run(["resume", "--journal", journal, "--base-url", sandbox.baseURL])
+            #expect(again.status == 1)
+            #expect(sandbox.stats().tasksCreated == 1, "the never-sent job is not submitted twice either")
+
+            let forget = try await cli.run(["resume", "--journal", journal, "--forget", "bbbbbbbb"])
+            #expect(forget.status == 0, "\(forget.stderr)")
+            let settled = try await cli.run(["resume", "--journal", journal])
+            #expect(settled.status == 0, "\(settled.stderr)")
+            #expect(settled.stderr.contains("nothing to resume"))
+        }
+    }
+
+    @Test func withTheBuiltInSandboxCtrlCSaysToRunTheCommandAgain() async throws {
+        let cli = try CLI()
+        try cli.images(12, in: "photos")
+        let running = try cli.start(["crisp-upscale", "photos", "--provider", "sandbox", "--concurrency", "1"])
+        try await running.wait(until: { running.stderr.contains("[1/12]") })
+        running.signal(SIGINT)
+        let run = try await running.finish()
+        #expect(run.status == 130)
+        #expect(run.stderr.contains("run the same command again"), "\(run.stderr)")
+    }
+}
