@@ -16,8 +16,9 @@ def candidates() -> list[Path]:
     """Where the library is looked for, in order.
 
     1. ``RECRAFT_LIBRARY``: the path of the library file, when set;
-    2. the copy shipped inside this package;
-    3. ``<repo>/out/lib/librecraft.so``, what ``make build`` produces in a checkout.
+    2. the copy shipped inside this package (``pip install`` puts it there);
+    3. in a RecraftKit checkout (the package at ``<repo>/bindings/python/recraft``),
+       ``<repo>/out/lib/librecraft.so``, what ``make build`` produces.
     """
     paths: list[Path] = []
     env = os.environ.get("RECRAFT_LIBRARY")
@@ -25,7 +26,8 @@ def candidates() -> list[Path]:
         paths.append(Path(env))
     here = Path(__file__).resolve().parent
     paths.append(here / _LIBRARY_NAME)
-    paths.append(here.parent.parent.parent / "out" / "lib" / _LIBRARY_NAME)
+    if here.parent.name == "python" and here.parent.parent.name == "bindings":
+        paths.append(here.parent.parent.parent / "out" / "lib" / _LIBRARY_NAME)
     return paths
 
 
@@ -49,7 +51,8 @@ def load() -> ctypes.CDLL:
             return _loaded
         raise ImportError(
             "recraft: cannot load librecraft.so; tried:\n" + "\n".join(tried)
-            + "\nSet RECRAFT_LIBRARY to the library's path, or run `make build` in the RecraftKit checkout."
+            + "\nSet RECRAFT_LIBRARY to the library's path, reinstall the package"
+            " (pip install ./bindings/python builds it), or run `make build` in the RecraftKit checkout."
         )
 
 

@@ -23,10 +23,9 @@ def run_python(code: str, cwd: Path, env_library: str | None) -> subprocess.Comp
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
 
 
-def copy_package(tmp_path: Path) -> Path:
-    """A copy of the package three levels deep in tmp_path, so that neither the package
-    directory nor <copy>/../../../out/lib holds a library."""
-    target = tmp_path / "a" / "b" / "c"
+def copy_package(tmp_path: Path, *parts: str) -> Path:
+    """A copy of the package in tmp_path/a/b/c (or tmp_path/*parts), without a library."""
+    target = tmp_path.joinpath(*(parts or ("a", "b", "c")))
     shutil.copytree(PYTHON_DIR / "recraft", target / "recraft",
                     ignore=shutil.ignore_patterns("__pycache__", "librecraft.so"))
     return target
@@ -51,8 +50,16 @@ def test_import_error_lists_every_path_tried(tmp_path: Path) -> None:
     assert "ImportError" in result.stderr
     assert f"{bogus}:" in result.stderr  # tried, with the loader's reason
     assert str(where / "recraft" / "librecraft.so") + ": not found" in result.stderr
-    assert str(tmp_path / "a" / "out" / "lib" / "librecraft.so") + ": not found" in result.stderr
+    assert "out/lib" not in result.stderr  # not in a checkout: no checkout path to try
     assert "RECRAFT_LIBRARY" in result.stderr
+
+
+def test_a_checkout_also_tries_its_out_lib(tmp_path: Path) -> None:
+    where = copy_package(tmp_path, "repo", "bindings", "python")
+    result = run_python(PROBE, where, None)
+    assert result.returncode != 0
+    assert str(where / "recraft" / "librecraft.so") + ": not found" in result.stderr
+    assert str(tmp_path / "repo" / "out" / "lib" / "librecraft.so") + ": not found" in result.stderr
 
 
 def test_recraft_library_wins(tmp_path: Path) -> None:
