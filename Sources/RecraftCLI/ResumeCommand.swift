@@ -59,7 +59,7 @@ struct ResumeCommand: AsyncParsableCommand {
             let view = try JournalView.read(journal)
             view.problems.forEach { Console.error("recraft: note: \($0)") }
             if !forget.isEmpty { return try forget(in: view) }
-            let plan = ResumePlan(journal: view, baseURL: baseURL?.hasSuffix("/") == true ? String(baseURL!.dropLast()) : baseURL)
+            let plan = ResumePlan(journal: view, baseURL: baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
             plan.unresumable.forEach { Console.error("recraft: cannot resume \($0)") }
             plan.uncertain.forEach { Console.error("recraft: " + uncertainAdvice($0.entry, $0.record)) }
             guard !plan.items.isEmpty else {
@@ -80,6 +80,16 @@ struct ResumeCommand: AsyncParsableCommand {
     private func run(_ plan: ResumePlan, journalPath: String) async throws {
         let settings = ClientSettings(preset: .kie, baseURL: baseURL, apiKey: apiKey, timeout: timeout, allowInsecureHTTP: allowInsecureHTTP)
         let pool = try await ClientPool.start(settings, journalPath: journalPath)
+        // A missing key is said once, naming its variable, rather than once per job.
+        for endpoint in Set(plan.items.map(\.endpoint)) {
+            do throws(RecraftError) { _ = try pool.client(for: endpoint) } catch where ErrorAdvice.isAccountProblem(error) {
+                var message = ErrorAdvice.message(error, preset: endpoint.preset)
+                if let range = message.range(of: ", or pass --provider sandbox to try it offline") { message.removeSubrange(range) }
+                throw CommandFailure("\(message) (jobs to resume ran on \(endpoint.preset.rawValue))", exitCode: .authentication)
+            } catch {
+                continue  // the jobs concerned fail with it, each with its input named
+            }
+        }
         let sidecar = try OutputSidecar(journal: journalPath)
         let reporter = ProgressReporter(title: "resume", total: plan.items.count, style: .choose(quiet: batch.quiet), json: batch.json)
         let runner = BatchRunner(items: plan.items, pool: pool, sidecar: sidecar, concurrency: batch.concurrency,

@@ -75,6 +75,10 @@ struct StatusCommand: AsyncParsableCommand {
         if let entry, client.provider == nil, let preset = entry.provider.flatMap(Preset.init(rawValue:)) { settings.preset = preset }
         let record = entry.flatMap { view.sidecar.jobs[$0.ref]?.record }
         if settings.baseURL == nil { settings.baseURL = record?.baseURL }
+        if settings.preset.dialect == .recraft {
+            throw CommandFailure("\(settings.preset.rawValue) answers at once and keeps no task to ask about; shown: what the journal knows",
+                                 exitCode: .success)
+        }
         if settings.runsEmbeddedSandbox {
             throw CommandFailure("a new built-in sandbox knows no jobs: pass the --base-url of the sandbox that ran it", exitCode: .usage)
         }

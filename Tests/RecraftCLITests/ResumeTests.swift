@@ -81,6 +81,21 @@ import Testing
         }
     }
 
+    @Test func aJobPastItsTimeoutIsCollectedByResume() async throws {
+        try await withSandbox(taskDuration: .seconds(2)) { sandbox in
+            let cli = try CLI()
+            try cli.images(1, name: "slow")
+            let run = try await cli.run(["crisp-upscale", "slow.png", "--timeout", "0.5", "--provider", "sandbox", "--base-url", sandbox.baseURL])
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("`recraft resume` collects"), "\(run.stderr)")
+            #expect(!cli.exists("slow.crisp-upscale.png"))
+            let resumed = try await cli.run(["resume"])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(cli.exists("slow.crisp-upscale.png"))
+            #expect(sandbox.stats().tasksCreated == 1)
+        }
+    }
+
     @Test func withTheBuiltInSandboxCtrlCSaysToRunTheCommandAgain() async throws {
         let cli = try CLI()
         try cli.images(12, in: "photos")
