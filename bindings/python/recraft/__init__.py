@@ -1,22 +1,30 @@
-"""RecraftKit for Python: Recraft's image operations (crisp upscale, background removal,
-...) through the services that sell them, as jobs.
+"""RecraftKit for Python: Recraft's image operations (crisp upscale, creative upscale,
+background removal, vectorize) through the services that sell them, as jobs.
 
     import recraft
 
-    with recraft.Client(provider="sandbox", base_url="http://127.0.0.1:8080") as client:
-        with client.submit("crisp_upscale", "photo.png") as job:
-            job.wait()
-            print(job.download("upscaled.png"))
+    with recraft.Client("sandbox", base_url="http://127.0.0.1:8080") as client:
+        result = client.crisp_upscale("photo.png", output="photo-upscaled.png")
+        print(result.path)
 
-A thin ctypes layer over librecraft.so (found through RECRAFT_LIBRARY, the package
-directory, or a checkout's out/lib).
+        with client.submit("remove_background", "photo.png") as job:
+            job.wait(timeout=120)          # raises JobFailedError, AuthenticationError, ...
+            print(job.id, job.results, job.download("cutout.png"))
+
+asyncio: ``await client.crisp_upscale_async(...)``, ``await job.wait_async()``; many
+images: ``client.batch("crisp_upscale", paths, concurrency=8, output_dir="out")``.
+
+A thin ctypes layer over librecraft.so: the copy installed inside this package, or the
+file named by RECRAFT_LIBRARY, or a checkout's out/lib.
 """
 
 from __future__ import annotations
 
+from . import _lib
 from ._client import Client
 from ._ffi import lib as _lib_handle
 from ._job import Job, JobState
+from ._results import BatchItem, Result
 from .errors import (
     AuthenticationError,
     CancelledError,
@@ -48,11 +56,22 @@ def library_version() -> str:
     return value.decode()
 
 
+def library_path() -> str:
+    """The file librecraft.so was loaded from (loading it if need be)."""
+    _lib_handle.recraft_version()
+    path = _lib.loaded_path()
+    assert path is not None
+    return path
+
+
 __all__ = [
     "Client",
     "Job",
     "JobState",
+    "Result",
+    "BatchItem",
     "library_version",
+    "library_path",
     "RecraftError",
     "InvalidArgumentError",
     "ConfigError",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,19 @@ class Sandbox:
             value: dict[str, Any] = json.load(reply)
             return value
 
+    def add_fault(self, **rule: Any) -> None:
+        """Adds a fault rule (``kind``, ``path``, ``status``, ``times``, ...), as
+        ``recraft-cli sandbox --fault`` takes them."""
+        request = urllib.request.Request(self.url + "/sandbox/faults", data=json.dumps(rule).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            reply.read()
+
+    def clear_faults(self) -> None:
+        request = urllib.request.Request(self.url + "/sandbox/faults", method="DELETE")
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            reply.read()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -81,6 +95,37 @@ def keyed_sandbox() -> Iterator[Sandbox]:
     server = Sandbox("--task-duration-ms", "100", "--api-key", GOOD_KEY)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def slow_sandbox() -> Iterator[Sandbox]:
+    """A sandbox whose tasks take 5 s: jobs that are still running when a test looks."""
+    server = Sandbox("--task-duration-ms", "5000")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fault_server() -> Iterator[Sandbox]:
+    server = Sandbox("--task-duration-ms", "100")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def faulty_sandbox(fault_server: Sandbox) -> Iterator[Sandbox]:
+    """A sandbox for fault rules (``add_fault``); they are cleared after each test."""
+    fault_server.clear_faults()
+    yield fault_server
+    fault_server.clear_faults()
+
+
+def closed_port_url() -> str:
+    """http://127.0.0.1:<a port nothing listens on>."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -195,3 +196,167 @@ def test_malformed_callbacks_are_invalid_argument(client: Any) -> None:
         client.handle_callback("{}")
     with pytest.raises(recraft.InvalidArgumentError):
         client.handle_callback(b'{"data": {"taskId": "t\xff"}}')
+
+
+# --------------------------------------------------------------------------- configuration in Python terms
+
+
+def test_provider_is_positional_and_times_are_seconds(sandbox: Sandbox) -> None:
+    with recraft.Client("sandbox", api_key="k", base_url=sandbox.url, timeout=30, connect_timeout=2.5,
+                        stall_timeout=10, job_timeout=60, max_retries=1) as client:
+        assert repr(client) == "<recraft.Client sandbox>"
+        with client.submit("crisp_upscale", SAMPLE) as job:
+            assert job.wait(timeout=30) is recraft.JobState.SUCCEEDED
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"timeout": 5, "timeout_ms": 5000}, "not both"),
+    ({"timeout": -1}, "seconds"),
+    ({"job_timeout": "soon"}, "seconds"),
+    ({"connect_timeout": float("nan")}, "seconds"),
+    ({"webhook_secret": object()}, "JSON"),
+])
+def test_bad_python_configuration_is_a_config_error(sandbox: Sandbox, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(recraft.ConfigError, match=message):
+        recraft.Client("sandbox", base_url=sandbox.url, **kwargs)
+
+
+def test_submit_checks_its_arguments(client: Any) -> None:
+    with pytest.raises(recraft.InvalidArgumentError, match="image"):
+        client.submit("crisp_upscale", 42)
+    with pytest.raises(recraft.InvalidArgumentError, match="JSON"):
+        client.submit("crisp_upscale", SAMPLE, scale=object())
+    with pytest.raises(recraft.UnsupportedError):
+        client.submit("crisp_upscale", SAMPLE, no_such_option=1)
+
+
+def test_async_with_closes_the_client(sandbox: Sandbox) -> None:
+    import asyncio
+
+    async def main() -> Any:
+        async with recraft.Client("sandbox", base_url=sandbox.url, api_key="k") as client:
+            assert not client.closed
+        return client
+
+    assert asyncio.run(main()).closed
+
+
+# --------------------------------------------------------------------------- one-call helpers
+
+
+def test_crisp_upscale_to_a_file_and_into_a_directory(client: Any, tmp_path: Any) -> None:
+    from conftest import png_size
+
+    result = client.crisp_upscale(SAMPLE, output=tmp_path / "out.png")
+    assert isinstance(result, recraft.Result)
+    assert result.path == str(tmp_path / "out.png") and result.files == [result.path]
+    assert result.operation == "crisp_upscale" and result.id and result.urls[0].startswith("http")
+    assert png_size(result.path)[0] >= 512
+    named = client.crisp_upscale(str(SAMPLE), tmp_path)
+    assert named.path == str(tmp_path / "sample.crisp-upscale.png")  # named after the input, as the CLI does
+    bare = client.crisp_upscale(SAMPLE)
+    assert bare.files == [] and bare.path is None and bare.urls
+
+
+def test_remove_background_helper(client: Any, tmp_path: Any) -> None:
+    from conftest import png_size
+
+    result = client.remove_background(SAMPLE, tmp_path)
+    assert result.path == str(tmp_path / "sample.remove-background.png")
+    assert png_size(result.path) == png_size(SAMPLE)
+
+
+def test_helpers_for_operations_of_recraft_providers(sandbox: Sandbox, tmp_path: Any) -> None:
+    from conftest import png_size
+
+    with recraft.Client("recraft", api_key="k", base_url=sandbox.url + "/v1") as client:
+        vector = client.vectorize(SAMPLE, tmp_path)
+        assert vector.path == str(tmp_path / "sample.vectorize.svg")
+        assert b"<svg" in open(vector.path, "rb").read(4096)
+        creative = client.creative_upscale(SAMPLE, tmp_path / "creative.png")
+        assert creative.path and png_size(creative.path)[0] > png_size(SAMPLE)[0]
+        # A synchronous provider keeps no task: there is nothing to reopen.
+        with pytest.raises(recraft.UnsupportedError, match="synchronous"):
+            client.open_job("crisp_upscale", creative.id or "x")
+    with recraft.Client("recraft-mirror", api_key="k", base_url=sandbox.url) as client:
+        clarity = client.clarity_upscale(SAMPLE, tmp_path / "clarity.png")
+        assert clarity.path and os.path.getsize(clarity.path) > 0
+
+
+def test_helpers_raise_what_the_job_raises(client: Any, sandbox: Sandbox, slow_sandbox: Sandbox) -> None:
+    with pytest.raises(recraft.UnsupportedError, match="vectorize"):
+        client.vectorize(SAMPLE)
+    with pytest.raises(recraft.UnsupportedError):
+        client.creative_upscale(SAMPLE)
+    with pytest.raises(recraft.JobFailedError):
+        client.crisp_upscale(sandbox.url + "/files/no-such-input.png")
+    with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k") as slow:
+        with pytest.raises(recraft.RecraftTimeoutError, match="cancelled locally; task .* can be reopened"):
+            slow.crisp_upscale(SAMPLE, timeout=0.3)
+
+
+def test_run_reports_states(client: Any) -> None:
+    seen: list[Any] = []
+    result = client.run("crisp_upscale", SAMPLE, on_change=seen.append)
+    assert seen[-1] is recraft.JobState.SUCCEEDED and result.urls
+
+
+# --------------------------------------------------------------------------- resume after a crash
+
+CRASHING_PROGRAM = """
+import os, sys, time
+sys.path.insert(0, {package!r})
+import recraft
+client = recraft.Client("sandbox", base_url={url!r}, api_key="k", journal_path={journal!r})
+job = client.submit("crisp_upscale", {image!r})
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    if job.id and job.id in open({journal!r}).read():
+        print(job.id, flush=True)
+        os._exit(0)   # a crash: no close, no journal end
+    time.sleep(0.01)
+os._exit(1)
+"""
+
+
+def test_resume_reopens_what_a_crash_left_in_flight(sandbox: Sandbox, tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    from conftest import PYTHON_DIR
+
+    journal = tmp_path / "journal.jsonl"
+    program = CRASHING_PROGRAM.format(package=str(PYTHON_DIR), url=sandbox.url, journal=str(journal),
+                                      image=str(SAMPLE))
+    crashed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert crashed.returncode == 0, crashed.stderr
+    task_id = crashed.stdout.strip()
+    with recraft.Client("sandbox", base_url=sandbox.url, api_key="k", journal_path=journal,
+                        poll_initial_ms=50) as client:
+        entries = client.journal()["entries"]
+        assert [(e["status"], e["task_id"]) for e in entries] == [("in_flight", task_id)]
+        jobs = client.resume()
+        assert [job.id for job in jobs] == [task_id]
+        with jobs[0] as job:
+            assert job.wait(timeout=30) is recraft.JobState.SUCCEEDED
+            assert job.download(tmp_path / "collected.png")
+        assert [e["status"] for e in client.journal()["entries"]] == ["succeeded"]
+        assert client.resume() == []  # collected: nothing left to reopen
+    with recraft.Client("sandbox", base_url=sandbox.url, api_key="k") as no_journal:
+        with pytest.raises(recraft.ConfigError):
+            no_journal.resume()
+
+
+def test_client_methods_after_close(sandbox: Sandbox, tmp_path: Any) -> None:
+    import asyncio
+
+    client = recraft.Client("sandbox", base_url=sandbox.url, api_key="k")
+    client.close()
+    for use in (lambda: client.crisp_upscale(SAMPLE), lambda: client.run("crisp_upscale", SAMPLE),
+                client.journal, client.resume, lambda: client.handle_callback("{}"),
+                lambda: client.batch("crisp_upscale", [SAMPLE]),
+                lambda: asyncio.run(client.batch_async("crisp_upscale", [SAMPLE])),
+                lambda: asyncio.run(client.crisp_upscale_async(SAMPLE)),
+                lambda: asyncio.run(client.submit_async("crisp_upscale", SAMPLE))):
+        with pytest.raises(recraft.InvalidArgumentError, match="Client is closed"):
+            use()

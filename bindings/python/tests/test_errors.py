@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from typing import Any
 
 import pytest
 
 import recraft
+from conftest import SAMPLE
 from recraft import _ffi
 from recraft.errors import _check, error_for, from_job_error
 
@@ -81,3 +83,32 @@ def test_last_error_is_per_thread() -> None:
     thread.join()
     with pytest.raises(recraft.ConfigError, match="main-thread"):
         _check(status)
+
+
+# --------------------------------------------------------------------------- from a real provider
+
+
+@pytest.mark.parametrize("rule,cls,provider_code", [
+    ({"kind": "bodyCode", "path": "/api/v1/jobs/createTask", "status": 429}, recraft.RateLimitedError, "429"),
+    ({"kind": "bodyCode", "path": "/api/v1/jobs/createTask", "status": 402}, recraft.InsufficientCreditsError, "402"),
+    ({"kind": "bodyCode", "path": "/api/v1/jobs/createTask", "status": 455}, recraft.ProviderUnavailableError, "455"),
+    ({"kind": "bodyCode", "path": "/api/v1/jobs/createTask", "status": 401}, recraft.AuthenticationError, "401"),
+    ({"kind": "malformedJSON", "path": "/api/v1/jobs/recordInfo"}, recraft.ProtocolError, None),
+    ({"kind": "resetConnection", "path": "/api/v1/jobs/createTask"}, recraft.SubmitUncertainError, None),
+    ({"kind": "failTask", "path": "/api/v1/jobs/createTask", "failCode": "500", "message": "model crashed"},
+     recraft.JobFailedError, "500"),
+])
+def test_provider_errors_arrive_as_their_family(faulty_sandbox: Any, rule: dict[str, Any], cls: type,
+                                                provider_code: str | None) -> None:
+    faulty_sandbox.add_fault(**rule)
+    with recraft.Client("sandbox", base_url=faulty_sandbox.url, api_key="k", max_retries=0,
+                        poll_initial_ms=20) as client:
+        with client.submit("crisp_upscale", SAMPLE) as job:
+            with pytest.raises(cls) as info:
+                job.wait(timeout=30)
+            assert type(job.error()) is cls
+    error = info.value
+    assert type(error) is cls and error.code == cls.CODE  # type: ignore[attr-defined]
+    assert error.provider_code == provider_code and error.message
+    if rule["kind"] == "bodyCode":
+        assert error.http_status == 200  # kie: HTTP 200 carrying the error code

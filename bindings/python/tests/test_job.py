@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -47,14 +48,28 @@ def test_to_dict(client: Any) -> None:
     assert data["polls"] >= 1
 
 
-def test_wait_timeout_returns_a_state_that_is_not_terminal(client: Any) -> None:
-    with client.submit("crisp_upscale", SAMPLE) as job:
-        started = time.monotonic()
-        state = job.wait(timeout=0.05)
-        assert time.monotonic() - started < 2
-        assert state in (recraft.JobState.PENDING, recraft.JobState.RUNNING)
-        assert not state.is_terminal
-        assert job.wait(timeout=30) is recraft.JobState.SUCCEEDED  # the job went on
+def test_wait_timeout_raises_timeout_and_the_job_goes_on(slow_sandbox: Sandbox) -> None:
+    with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k", poll_initial_ms=20) as client:
+        with client.submit("crisp_upscale", SAMPLE) as job:
+            started = time.monotonic()
+            with pytest.raises(recraft.RecraftTimeoutError, match="still (pending|running) after 0.2 s") as info:
+                job.wait(timeout=0.2)
+            assert 0.15 < time.monotonic() - started < 2
+            assert isinstance(info.value, TimeoutError) and info.value.code == 11
+            assert job.state in (recraft.JobState.PENDING, recraft.JobState.RUNNING)  # it goes on
+            with pytest.raises(recraft.RecraftTimeoutError):
+                job.wait(timeout=0)
+
+
+def test_job_timeout_fails_the_job_with_timeout(slow_sandbox: Sandbox) -> None:
+    with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k", poll_initial_ms=20,
+                        job_timeout=0.5) as client:
+        with client.submit("crisp_upscale", SAMPLE) as job:
+            with pytest.raises(recraft.RecraftTimeoutError) as info:
+                job.wait(timeout=30)
+            assert info.value.code == 11
+            assert job.state is recraft.JobState.FAILED
+            assert job.id  # kept: the task can be reopened
 
 
 def test_poll_does_not_block(client: Any) -> None:
@@ -110,12 +125,20 @@ def test_cancel_from_another_thread_wakes_a_waiter(client: Any) -> None:
 
 def test_use_after_close_raises_a_clear_error(client: Any, tmp_path: Path) -> None:
     job = client.submit("crisp_upscale", SAMPLE)
+    job.wait(timeout=30)
+    task_id = job.id
     job.close()
     job.close()  # idempotent
-    for use in (lambda: job.id, lambda: job.state, job.poll, job.wait, lambda: job.results,
-                lambda: job.download(tmp_path), job.cancel, job.to_dict):
+    assert job.id == task_id and job.operation == "crisp_upscale"  # plain values stay readable
+    for use in (lambda: job.state, job.poll, job.wait, lambda: job.results,
+                lambda: job.download(tmp_path), job.cancel, job.to_dict, job.error, lambda: list(job.states()),
+                lambda: job.add_done_callback(print), lambda: asyncio.run(job.wait_async()),
+                lambda: asyncio.run(job.download_async(tmp_path)), job.file_name):
         with pytest.raises(recraft.InvalidArgumentError, match="Job is closed"):
             use()
+    with pytest.raises(ValueError, match="closed"):
+        with job:
+            pass
     assert "closed" in repr(job)
 
 
@@ -150,3 +173,115 @@ def test_remove_background(client: Any, tmp_path: Path) -> None:
         assert job.wait(timeout=30) is recraft.JobState.SUCCEEDED
         saved = job.download(tmp_path / "cutout.png")
     assert png_size(saved) == png_size(SAMPLE)
+
+
+def test_states_yields_each_change_until_the_end(client: Any) -> None:
+    with client.submit("crisp_upscale", SAMPLE) as job:
+        seen = list(job.states(interval=0.02))
+    assert seen[-1] is recraft.JobState.SUCCEEDED
+    assert recraft.JobState.RUNNING in seen
+    assert all(a is not b for a, b in zip(seen, seen[1:]))  # changes only
+    assert seen == sorted(seen, key=list(recraft.JobState).index)  # in order
+
+
+def test_states_of_a_failed_job_end_with_failed(client: Any, sandbox: Sandbox) -> None:
+    with client.submit("crisp_upscale", sandbox.url + "/files/no-such-input.png") as job:
+        assert list(job.states())[-1] is recraft.JobState.FAILED
+        assert isinstance(job.error(), recraft.JobFailedError)
+
+
+def test_wait_reports_each_state_to_on_change(client: Any) -> None:
+    seen: list[recraft.JobState] = []
+    with client.submit("crisp_upscale", SAMPLE) as job:
+        assert job.wait(timeout=30, on_change=seen.append) is recraft.JobState.SUCCEEDED
+    assert seen[-1] is recraft.JobState.SUCCEEDED and recraft.JobState.RUNNING in seen
+    assert len(seen) == len(set(seen))
+
+
+def test_an_exception_in_on_change_reaches_the_caller(client: Any) -> None:
+    def explode(state: recraft.JobState) -> None:
+        raise KeyError(f"on_change saw {state}")
+
+    with client.submit("crisp_upscale", SAMPLE) as job:
+        with pytest.raises(KeyError, match="on_change saw"):
+            job.wait(timeout=30, on_change=explode)
+        assert job.wait(timeout=30) is recraft.JobState.SUCCEEDED  # the job itself went on
+
+
+def test_the_gil_is_free_while_the_library_waits(slow_sandbox: Sandbox) -> None:
+    counted = [0]
+    stop = threading.Event()
+
+    def count() -> None:
+        while not stop.is_set():
+            counted[0] += 1
+
+    with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k") as client:
+        with client.submit("crisp_upscale", SAMPLE) as job:
+            counter = threading.Thread(target=count)
+            counter.start()
+            time.sleep(0.05)
+            before = counted[0]
+            with pytest.raises(recraft.RecraftTimeoutError):
+                job.wait(timeout=0.5)
+            during = counted[0] - before
+            stop.set()
+            counter.join()
+    # A held GIL would let the counter run only at the 250 ms slice boundaries.
+    assert during > 100_000, f"the counter advanced only {during} times in 0.5 s"
+
+
+def test_close_from_another_thread_wakes_a_waiter(slow_sandbox: Sandbox) -> None:
+    with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k") as client:
+        job = client.submit("crisp_upscale", SAMPLE)
+        timer = threading.Timer(0.1, job.close)
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(recraft.CancelledError):
+            job.wait(timeout=30)
+        assert time.monotonic() - started < 3
+        timer.join()
+        assert job.closed
+        with pytest.raises(recraft.InvalidArgumentError, match="closed"):
+            job.poll()
+
+
+def test_an_unknown_task_id_is_not_found(client: Any) -> None:
+    with client.open_job("crisp_upscale", "no-such-task-id") as job:
+        with pytest.raises(recraft.NotFoundError) as info:
+            job.wait(timeout=30)
+    assert info.value.code == 9
+
+
+def test_a_closed_port_is_a_network_error(tmp_path: Path) -> None:
+    from conftest import closed_port_url
+
+    with recraft.Client("sandbox", base_url=closed_port_url(), api_key="k", max_retries=0) as client:
+        with client.submit("crisp_upscale", SAMPLE) as job:
+            with pytest.raises(recraft.NetworkError) as info:
+                job.wait(timeout=30)
+    assert info.value.code == 13 and isinstance(info.value, ConnectionError)
+
+
+def test_download_into_a_missing_directory_is_an_io_error(client: Any, tmp_path: Path) -> None:
+    with client.submit("crisp_upscale", SAMPLE) as job:
+        job.wait(timeout=30)
+        with pytest.raises(recraft.RecraftIOError) as info:
+            job.download(tmp_path / "missing" / "out.png")
+    assert info.value.code == 14 and isinstance(info.value, OSError)
+
+
+def test_download_async_and_file_name(client: Any, tmp_path: Path) -> None:
+    with client.submit("crisp_upscale", SAMPLE) as job:
+        job.wait(timeout=30)
+        assert job.file_name() == f"{job.id}-0.png"
+        assert job.file_name(0, stem="photo") == "photo.png"
+        saved = asyncio.run(job.download_async(tmp_path))
+    assert saved == str(tmp_path / f"{job.id}-0.png") and png_size(saved)[0] >= 512
+
+
+def test_repr(client: Any) -> None:
+    with client.submit("crisp_upscale", SAMPLE) as job:
+        job.wait(timeout=30)
+        assert repr(job) == f"<recraft.Job crisp_upscale id={job.id!r} state=succeeded>"
+    assert repr(job) == f"<recraft.Job crisp_upscale id={job.id!r} closed>"
