@@ -105,7 +105,7 @@ $(BIN)/upscale: bindings/c/examples/upscale.c bindings/c/examples/common.h $(HEA
 
 # --------------------------------------------------------------------------- test
 
-TEST_STEPS := swift-test header-check generator-test c-test python-test
+TEST_STEPS := swift-test header-check generator-test c-test python-test bench-quick
 
 # Runs every step even when one fails, then says which failed.
 test: deps build
@@ -131,6 +131,12 @@ c-test: $(if $(SKIP_BUILD),,build)
 python-test: $(if $(SKIP_BUILD),,build)
 	RECRAFT_CLI=$(CLI) RECRAFT_LIBRARY=$(CURDIR)/$(LIB) \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+
+# The benchmark harness in quick mode (small N, about a minute, no timing assertions), so
+# it keeps working; the full run is bench/run, which writes bench/RESULTS.md.
+.PHONY: bench-quick
+bench-quick: $(if $(SKIP_BUILD),,build)
+	RECRAFT_CLI=$(CLI) CC=$(CC) $(PYTHON) bench/run --quick
 
 # --------------------------------------------------------------------------- demo
 

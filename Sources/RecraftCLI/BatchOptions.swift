@@ -33,12 +33,13 @@ extension BatchRunner.Summary {
         var lines: [String] = []
         switch stop {
         case .signal?:
-            let left = leftInFlight + notStarted
-            if left == 0 {
+            if leftInFlight + leftUnanswered + notStarted == 0 {
                 lines.append("interrupted after every job had ended")
                 break
             }
-            let what = "\(leftInFlight) job(s) still running at the provider, \(notStarted) not started"
+            var what = "\(leftInFlight) job(s) still running at the provider, "
+            if leftUnanswered > 0 { what += "\(leftUnanswered) whose submit had no answer yet (resume sorts them out; nothing is sent twice), " }
+            what += "\(notStarted) not started"
             switch recording {
             case .journal(let journal):
                 lines.append("interrupted: \(what); finish them with: recraft resume\(journal.flagForAdvice)")

@@ -21,6 +21,8 @@ final class BatchRunner: Sendable {
         var counts: ProgressReporter.Counts
         var stop: Stop?
         var leftInFlight: Int
+        /// Left while their submit awaited an answer: the journal calls them uncertain.
+        var leftUnanswered: Int
         var notStarted: Int
         var accountProblem: RecraftError?
         /// Jobs that failed by `--timeout` but whose task the provider still has.
@@ -58,6 +60,7 @@ final class BatchRunner: Sendable {
         var stop: Stop?
         var active: [Int: Active] = [:]
         var leftInFlight = 0
+        var leftUnanswered = 0
         var accountProblem: RecraftError?
         var timedOut = 0
     }
@@ -102,7 +105,7 @@ final class BatchRunner: Sendable {
         await watcher.value
         let counts = reporter.end(summary: true)
         return state.withLock { state in
-            Summary(counts: counts, stop: state.stop, leftInFlight: state.leftInFlight,
+            Summary(counts: counts, stop: state.stop, leftInFlight: state.leftInFlight, leftUnanswered: state.leftUnanswered,
                     notStarted: items.count - state.next, accountProblem: state.accountProblem, timedOut: state.timedOut)
         }
     }
@@ -133,7 +136,8 @@ final class BatchRunner: Sendable {
             let (outcome, started) = await process(index)
             state.withLock { _ = $0.active.removeValue(forKey: index) }
             if outcome.state == .inFlight {
-                state.withLock { $0.leftInFlight += 1 }
+                let unanswered = outcome.jobId == nil
+                state.withLock { if unanswered { $0.leftUnanswered += 1 } else { $0.leftInFlight += 1 } }
                 reporter.jobLeft()
                 continue
             }

@@ -75,14 +75,14 @@ final class ProgressReporter: Sendable {
             case .inFlight: break
             }
             guard !silently, let line = line(for: outcome, counts: state.counts) else { return }
-            print(line, state: &state)
+            show(line, state: &state)
         }
     }
 
     /// A message for the user, above the live line; not shown with `--quiet` unless `always`.
     func note(_ text: String, always: Bool = false) {
         guard style != .quiet || always else { return }
-        state.withLock { print(text, state: &$0) }
+        state.withLock { show(text, state: &$0) }
     }
 
     /// Stops redrawing, clears the live line, and prints the summary (not with `--quiet`).
@@ -135,7 +135,7 @@ final class ProgressReporter: Sendable {
         }
     }
 
-    private func print(_ text: String, state: inout State) {
+    private func show(_ text: String, state: inout State) {
         clear(&state)
         Console.error(text)
         if state.ticker != nil { draw(&state) }

@@ -106,7 +106,11 @@ struct ResumeCommand: AsyncParsableCommand {
         let operation = entry.operation ?? "a job"
         let provider = entry.provider ?? "the provider"
         let command = operation.replacingOccurrences(of: "_", with: "-")
-        let output = record.map { $0.exact ? " -o \(Paths.shellQuoted(Paths.display($0.output)))" : "" } ?? ""
+        let output = record.map { record -> String in
+            if record.exact { return " -o \(Paths.shellQuoted(Paths.display(record.output)))" }
+            let folder = (record.output as NSString).deletingLastPathComponent
+            return folder == (record.image as NSString).deletingLastPathComponent ? "" : " -o \(Paths.shellQuoted(Paths.display(folder) + "/"))"
+        } ?? ""
         return "uncertain: \(operation) of \(image) (ref \(entry.ref.prefix(8))): the request went out but no answer was recorded, "
             + "so \(provider) may have the task and may charge for it; it is not submitted again. Look for it in \(provider)'s "
             + "task list; if it is not there, run `recraft \(command) \(Paths.shellQuoted(image))\(output)`. "
