@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Synchronization
 import Testing
 @testable import RecraftC
 import RecraftKit
@@ -125,19 +126,24 @@ import RecraftSandbox
         var job: OpaquePointer?
         #expect(recraft_submit(client, #"{"operation": "crisp_upscale", "image": "\#(sandbox.baseURL)/files/missing.png"}"#, &job) == .ok)
         defer { recraft_job_free(job) }
-        let seen = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
-        seen.initialize(repeating: -1, count: 2)
-        defer { seen.deallocate() }
-        let callback: @convention(c) (OpaquePointer?, recraft_state, UnsafeMutableRawPointer?) -> Void = { _, state, user in
-            let seen = user!.assumingMemoryBound(to: Int32.self)
-            seen[1] = seen[0] == -1 ? 1 : seen[1] + 1
-            seen[0] = state.rawValue
+        // What the callback saw, shared with this thread through atomics.
+        final class Seen: Sendable {
+            let state = Atomic<Int32>(-1)
+            let calls = Atomic<Int32>(0)
         }
-        #expect(recraft_job_on_complete(job, callback, seen) == .ok)
-        #expect(recraft_job_on_complete(job, callback, seen) == .errInvalidArgument)
-        #expect(recraft_job_on_complete(job, nil, seen) == .errInvalidArgument)
-        for _ in 0..<400 where seen[0] == -1 { try await Task.sleep(for: .milliseconds(25)) }
-        #expect(seen[0] == recraft_state.failed.rawValue)
-        #expect(seen[1] == 1)
+        let seen = Seen()
+        let context = Unmanaged.passRetained(seen).toOpaque()
+        defer { Unmanaged<Seen>.fromOpaque(context).release() }
+        let callback: @convention(c) (OpaquePointer?, recraft_state, UnsafeMutableRawPointer?) -> Void = { _, state, user in
+            let seen = Unmanaged<Seen>.fromOpaque(user!).takeUnretainedValue()
+            seen.calls.add(1, ordering: .relaxed)
+            seen.state.store(state.rawValue, ordering: .releasing)
+        }
+        #expect(recraft_job_on_complete(job, callback, context) == .ok)
+        #expect(recraft_job_on_complete(job, callback, context) == .errInvalidArgument)
+        #expect(recraft_job_on_complete(job, nil, context) == .errInvalidArgument)
+        for _ in 0..<400 where seen.state.load(ordering: .acquiring) == -1 { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(seen.state.load(ordering: .acquiring) == recraft_state.failed.rawValue)
+        #expect(seen.calls.load(ordering: .relaxed) == 1)
     }
 }
