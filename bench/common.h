@@ -39,11 +39,6 @@ static inline double cpu_s(void) {
     return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-static inline long peak_rss_kb(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
 
 /* A field of /proc/self/status in kB or as a count ("VmRSS:", "Threads:"); -1 if absent. */
 static inline long proc_status(const char *field) {
@@ -58,6 +53,10 @@ static inline long proc_status(const char *field) {
     fclose(f);
     return value;
 }
+
+/* Peak RSS of this process image, in kB. VmHWM, not getrusage's ru_maxrss: that one
+ * survives exec, so a child of a larger process would report its parent's peak. */
+static inline long peak_rss_kb(void) { return proc_status("VmHWM:"); }
 
 /* Samples the process's thread count (and RSS) every 5 ms until stopped. */
 typedef struct {

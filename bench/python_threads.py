@@ -55,6 +55,12 @@ class Sampler(threading.Thread):
             time.sleep(0.005)
 
 
+def peak_rss_kb() -> int:
+    """VmHWM: getrusage's ru_maxrss survives exec and would report the parent's peak."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
 def market_job(base: str, image: str, out_dir: str | None, index: int) -> dict:
     s = session()
     r = s.post(f"{base}/api/v1/jobs/createTask", timeout=60,
@@ -125,7 +131,7 @@ def main() -> int:
         "wall_s": wall,
         "cpu_s": cpu,
         "start_ms": start_ms,
-        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_rss_kb": peak_rss_kb(),
         "max_threads": sampler.max_threads - 1,
         "polls": sum(r.get("polls", 0) for r in results),
         "first_error": errors[0] if errors else "",
