@@ -30,8 +30,9 @@ LIB_SONAME         := librecraft.so.0
 LIB_VERSION_SCRIPT := bindings/c/recraft.map
 
 DEB_PACKAGES := libcurl4-openssl-dev libpng-dev libturbojpeg0-dev libwebp-dev pkg-config valgrind gcc g++ binutils
-# pytest runs the Python and generator tests; mypy checks the package (--strict).
-PY_PACKAGES := pytest mypy
+# pytest runs the Python and generator tests; mypy checks the package (--strict);
+# setuptools and wheel build it (pip install / pip wheel ./bindings/python, offline).
+PY_PACKAGES := pytest mypy setuptools wheel
 CFLAGS_STRICT := -std=c11 -Wall -Wextra -pedantic -Werror
 C_EXAMPLE_FLAGS := $(CFLAGS_STRICT) -Iinclude -Ibindings/c/examples
 C_LINK := -L$(OUT)/lib -lrecraft -Wl,-rpath,'$$ORIGIN/../lib'
@@ -131,6 +132,15 @@ c-test: $(if $(SKIP_BUILD),,build)
 python-test: $(if $(SKIP_BUILD),,build)
 	RECRAFT_CLI=$(CLI) RECRAFT_LIBRARY=$(CURDIR)/$(LIB) \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+
+# The Python package as a wheel in out/python (py3-none-<platform>, librecraft.so inside;
+# it runs without Swift): what `pip wheel ./bindings/python` builds, offline, from the
+# library `make lib` just built.
+.PHONY: python-wheel
+python-wheel: lib
+	RECRAFT_PREBUILT_LIBRARY=$(CURDIR)/$(LIB) \
+	  $(PYTHON) -m pip wheel --quiet --no-build-isolation --no-deps --no-index ./bindings/python -w $(OUT)/python
+	@ls -1 $(OUT)/python/recraft-*.whl
 
 # The benchmark harness in quick mode (small N, about a minute, no timing assertions), so
 # it keeps working; the full run is bench/run, which writes bench/RESULTS.md.
