@@ -13,6 +13,7 @@ the library allocates comes back as ``c_void_p`` so that it can be freed with
 from __future__ import annotations
 
 import ctypes
+import threading
 from ctypes import CFUNCTYPE, POINTER, c_char_p, c_int32, c_int64, c_size_t, c_void_p
 from typing import Any
 
@@ -118,21 +119,38 @@ _declare("recraft_journal_list", recraft_status, [recraft_client_p, POINTER(c_vo
 _declare("recraft_callback_handle", recraft_status, [recraft_client_p, c_char_p, c_char_p, POINTER(c_void_p)])
 
 
+#: The library's major version these declarations are for (RECRAFT_VERSION_MAJOR).
+ABI_MAJOR = 0
+
+
 class _Library:
-    """The loaded library with every function above declared; loaded on first use."""
+    """The loaded library with every function above declared; loaded on first use.
+
+    Raises ImportError when the library is missing, lacks a declared function (older than
+    these bindings) or has another major version."""
 
     def __init__(self) -> None:
         self._cdll: ctypes.CDLL | None = None
+        self._lock = threading.Lock()
 
     def _load(self) -> ctypes.CDLL:
-        if self._cdll is None:
-            cdll = _lib.load()
-            for name, (restype, argtypes) in DECLARATIONS.items():
-                function = getattr(cdll, name)
-                function.restype = restype
-                function.argtypes = argtypes
-            self._cdll = cdll
-        return self._cdll
+        with self._lock:
+            if self._cdll is None:
+                cdll = _lib.load()
+                missing = [name for name in DECLARATIONS if not hasattr(cdll, name)]
+                if missing:
+                    raise ImportError(f"recraft: {_lib.loaded_path()} is older than these bindings: it lacks "
+                                      f"{', '.join(missing)}; rebuild it (make lib) or reinstall the package")
+                for name, (restype, argtypes) in DECLARATIONS.items():
+                    function = getattr(cdll, name)
+                    function.restype = restype
+                    function.argtypes = argtypes
+                version = (cdll.recraft_version() or b"").decode(errors="replace")
+                if version.split(".", 1)[0] != str(ABI_MAJOR):
+                    raise ImportError(f"recraft: {_lib.loaded_path()} is version {version}, these bindings need "
+                                      f"{ABI_MAJOR}.x; install the package and library from one checkout")
+                self._cdll = cdll
+            return self._cdll
 
     def __getattr__(self, name: str) -> Any:
         if name not in DECLARATIONS:

@@ -274,3 +274,4 @@ def test_version_macros_match_the_library() -> None:
     import recraft
 
     assert recraft.library_version() == header_version
+    assert _ffi.ABI_MAJOR == int(header_version.split(".")[0])

@@ -84,3 +84,35 @@ def test_checkout_out_lib_is_the_fallback() -> None:
     result = run_python(PROBE, PYTHON_DIR, None)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[1] == str(ROOT / "out" / "lib" / "librecraft.so")
+
+
+def stub_library(tmp_path: Path, names: list[str], version: str) -> Path:
+    """A shared library with empty functions of these names and recraft_version()."""
+    source = tmp_path / "stub.c"
+    source.write_text("".join(f"void {name}(void) {{}}\n" for name in names if name != "recraft_version")
+                      + f'const char *recraft_version(void) {{ return "{version}"; }}\n')
+    library = tmp_path / "libstub.so"
+    compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    if compiler is None:
+        import pytest
+
+        pytest.skip("no C compiler to build a stub library")
+    subprocess.run([compiler, "-shared", "-fPIC", "-o", str(library), str(source)], check=True)
+    return library
+
+
+def test_a_library_older_than_the_bindings_is_an_import_error(tmp_path: Path) -> None:
+    from recraft._ffi import DECLARATIONS
+
+    names = [n for n in DECLARATIONS if n != "recraft_job_on_complete"]
+    result = run_python(PROBE, copy_package(tmp_path), str(stub_library(tmp_path, names, "0.1.0")))
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr and "lacks recraft_job_on_complete" in result.stderr
+
+
+def test_another_major_version_is_an_import_error(tmp_path: Path) -> None:
+    from recraft._ffi import ABI_MAJOR, DECLARATIONS
+
+    result = run_python(PROBE, copy_package(tmp_path), str(stub_library(tmp_path, list(DECLARATIONS), "9.0.0")))
+    assert result.returncode != 0
+    assert f"is version 9.0.0, these bindings need {ABI_MAJOR}.x" in result.stderr
