@@ -177,10 +177,10 @@ final class BatchRunner: Sendable {
                 job = try client.open(operation: item.operation, id: taskId)
             }
         } catch {
-            firstSubmit.open()
             // Nothing was sent: this input will not run unless the command is run again.
             if let plan = item.planKey { sidecar?.dropped(plans: [plan]) }
-            noteFailure(error, beforeSending: true)
+            noteFailure(error, beforeSending: true)  // before the others may go: a usage error stops them
+            firstSubmit.open()
             return (JobOutcome(item: item, state: .failed, ref: item.resumedRef, error: error), true)
         }
         state.withLock { $0.active[index]?.job = job }
