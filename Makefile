@@ -97,12 +97,13 @@ header:
 header-check:
 	$(PYTHON) scripts/gen-header.py --scratch-path $(SCRATCH) --check
 
-# The C example, linked against out/lib with a relative rpath.
-examples: $(BIN)/upscale
+# The C examples, linked against out/lib with a relative rpath.
+C_EXAMPLES := upscale batch resume errors
+examples: $(addprefix $(BIN)/,$(C_EXAMPLES))
 
-$(BIN)/upscale: bindings/c/examples/upscale.c bindings/c/examples/common.h $(HEADER) $(LIB)
+$(BIN)/%: bindings/c/examples/%.c bindings/c/examples/common.h bindings/c/examples/json_reader.h $(HEADER) $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(C_EXAMPLE_FLAGS) -o $@ $< $(C_LINK)
+	$(CC) $(C_EXAMPLE_FLAGS) -pthread -o $@ $< $(C_LINK)
 
 # --------------------------------------------------------------------------- test
 

@@ -8,39 +8,13 @@
  * PROVIDER defaults to "sandbox"; the API key comes from RECRAFT_API_KEY, else from
  * the provider's own environment variable (KIE_API_KEY, ...).
  *
- * Build: cc -std=c11 -Iinclude upscale.c -Lout/lib -lrecraft -Wl,-rpath,out/lib
+ * Build: cc -std=c11 upscale.c $(pkg-config --cflags --libs recraft)
+ *    or, in the source tree: cc -std=c11 -Iinclude upscale.c -Lout/lib -lrecraft -Wl,-rpath,out/lib
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "common.h"
-
-/* Writes s into out as a JSON string literal (quotes and escapes); returns 0 if it fits. */
-static int json_string(char *out, size_t size, const char *s)
-{
-    size_t n = 0;
-    if (size < 3) return -1;
-    out[n++] = '"';
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        char escaped[8];
-        size_t len;
-        if (c == '"' || c == '\\') {
-            escaped[0] = '\\'; escaped[1] = (char)c; len = 2;
-        } else if (c < 0x20) {
-            len = (size_t)snprintf(escaped, sizeof escaped, "\\u%04x", c);
-        } else {
-            escaped[0] = (char)c; len = 1;
-        }
-        if (n + len + 2 > size) return -1;
-        memcpy(out + n, escaped, len);
-        n += len;
-    }
-    out[n++] = '"';
-    out[n] = '\0';
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -80,6 +54,8 @@ int main(int argc, char **argv)
                 recraft_job_id(job) ? recraft_job_id(job) : "(no id)",
                 state == RECRAFT_STATE_CANCELLED ? "cancelled" : "failed",
                 recraft_status_name(why), (int)why, recraft_job_error_message(job));
+        recraft_job_free(job);
+        recraft_client_free(client);
         return 1;
     }
 
