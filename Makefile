@@ -5,9 +5,13 @@
 #   make header   regenerate include/recraft.h from the C exports
 #   make test     deps, build, then every test step (Swift, header, C, Python); fails if any fails
 #   make demo     run the crisp upscale of the sample image from C, Python and Swift against the sandbox
+#   make install  install recraft.h, librecraft.so, recraft.pc and the recraft command under PREFIX
+#                 (default /usr/local; DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured)
+#   make uninstall  remove what make install installed (same variables)
 #
 # Works non-interactively (CI=true, no stdin). Variables: SWIFT, PYTHON, CC, CXX, SCRATCH
-# (debug scratch path, default .build), LIB_SCRATCH (release library, default .build-lib).
+# (debug scratch path, default .build), LIB_SCRATCH (release library, default .build-lib),
+# INSTALL_CLI (the binary installed as `recraft`, default the debug recraft-cli).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -25,8 +29,10 @@ LIB      := $(OUT)/lib/librecraft.so
 BIN      := $(OUT)/bin
 HEADER   := include/recraft.h
 CLI      := $(SCRATCH)/debug/recraft-cli
-# The shared library's ABI version (major = soname) and its exported-symbol list.
-LIB_SONAME         := librecraft.so.0
+# The shared library's version (from the header's macros; the major is the soname's
+# number, see docs/ABI.md) and its exported-symbol list.
+LIB_VERSION        := $(shell awk '/^.define RECRAFT_VERSION_(MAJOR|MINOR|PATCH) / { v = v s $$3; s = "." } END { print v }' include/recraft.h)
+LIB_SONAME         := librecraft.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIB_VERSION_SCRIPT := bindings/c/recraft.map
 
 DEB_PACKAGES := libcurl4-openssl-dev libpng-dev libturbojpeg0-dev libwebp-dev pkg-config valgrind gcc g++ binutils
@@ -40,12 +46,12 @@ C_LINK := -L$(OUT)/lib -lrecraft -Wl,-rpath,'$$ORIGIN/../lib'
 export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: all deps build debug lib header header-check examples test swift-test generator-test \
-        c-test python-test demo clean help
+        c-test python-test demo clean help install uninstall
 
 all: build
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
 # --------------------------------------------------------------------------- deps
 
@@ -153,6 +159,38 @@ bench-quick: $(if $(SKIP_BUILD),,build)
 
 demo: build
 	RECRAFT_CLI=$(CLI) SWIFT=$(SWIFT) SCRATCH=$(SCRATCH) PYTHON=$(PYTHON) bash scripts/demo.sh
+
+# --------------------------------------------------------------------------- install
+
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# The debug build links the Swift runtime of the toolchain it was built with; for a
+# self-contained command build a release one (see README) and pass INSTALL_CLI=path.
+INSTALL_CLI  ?= $(CLI)
+
+# librecraft.so.X.Y.Z is the file; librecraft.so.X (the soname, what programs load) and
+# librecraft.so (what -lrecraft finds) link to it. recraft.pc's paths are the final ones,
+# without DESTDIR.
+install: $(if $(SKIP_BUILD),,lib)
+	@test -f $(LIB) || { echo "install: $(LIB) is missing: run make build" >&2; exit 1; }
+	@test -x $(INSTALL_CLI) || { echo "install: $(INSTALL_CLI) is missing: run make build, or set INSTALL_CLI" >&2; exit 1; }
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
+	install -m 644 $(HEADER) $(DESTDIR)$(INCLUDEDIR)/recraft.h
+	install -m 755 $(LIB) $(DESTDIR)$(LIBDIR)/librecraft.so.$(LIB_VERSION)
+	ln -sfn librecraft.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sfn $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/librecraft.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(LIB_VERSION)|' -e 's|=$(PREFIX)/|=$${prefix}/|' \
+	    bindings/c/recraft.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/recraft.pc
+	install -m 755 $(INSTALL_CLI) $(DESTDIR)$(BINDIR)/recraft
+	@echo "install: done; if $(LIBDIR) is a system library directory, run ldconfig"
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/recraft.h $(DESTDIR)$(LIBDIR)/librecraft.so $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/librecraft.so.$(LIB_VERSION) $(DESTDIR)$(PKGCONFIGDIR)/recraft.pc $(DESTDIR)$(BINDIR)/recraft
 
 clean:
 	rm -rf $(OUT) bindings/c/build
