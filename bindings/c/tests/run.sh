@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# C tests: the header, the library's linkage and symbols, the sample against the sandbox,
-# every export with bad input, and authentication. Run from anywhere; `make c-test` runs
-# it after `make build`. Prints one PASS/FAIL line per test and a final
-# "N passed, N failed" line; exits 1 if any failed.
+# C tests: the header, the library's ABI (symbols, soname, linkage), every sample built
+# strictly and run against the sandbox (plain, under valgrind memcheck, under
+# AddressSanitizer), every export with bad input, authentication, and `make install` +
+# pkg-config. Run from anywhere; `make c-test` runs it after `make build`. Prints one
+# "ok NAME" / "not ok NAME" line per test (with the log's end for a failure) and a
+# final "N passed, N failed" line; exits 1 if any failed.
 #
 # Env: RECRAFT_CLI (default .build/debug/recraft-cli), CC (cc), CXX (c++),
-#      RECRAFT_LIB_DIR (default out/lib).
+#      RECRAFT_LIB_DIR (default out/lib), MAKE (make).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -13,14 +15,26 @@ cd "$ROOT"
 RECRAFT_CLI=${RECRAFT_CLI:-.build/debug/recraft-cli}
 CC=${CC:-cc}
 CXX=${CXX:-c++}
+MAKE=${MAKE:-make}
 LIB_DIR=$(cd "${RECRAFT_LIB_DIR:-out/lib}" 2>/dev/null && pwd) || { echo "no ${RECRAFT_LIB_DIR:-out/lib}: run make build"; exit 1; }
 LIB=$LIB_DIR/librecraft.so
 HEADER=include/recraft.h
-SAMPLE=bindings/c/examples/sample.png
+EXAMPLES=bindings/c/examples
+SAMPLE=$ROOT/$EXAMPLES/sample.png
 STRICT=(-Wall -Wextra -pedantic -Werror)
+SAMPLE_FLAGS=(-std=c11 "${STRICT[@]}" -Iinclude -I"$EXAMPLES" -pthread)
+ASAN_FLAGS=(-fsanitize=address -fno-omit-frame-pointer -g)
+# Only definite leaks and invalid accesses fail: the Swift runtime inside the library
+# keeps caches that are "still reachable" or "possibly lost" at exit, by design.
+MEMCHECK=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite)
+# ASan runs with its leak checker on (LeakSanitizer: unreachable blocks only), and
+# fails a run with exit status 98 so that a sample's own failure (1) stays distinct.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=98:detect_leaks=1:abort_on_error=0}
 GOOD_KEY=c-tests-key
+SAMPLES=(upscale batch resume errors)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/recraft-c-tests.XXXXXX")
+mkdir -p "$WORK/bin" "$WORK/asan"
 export SANDBOX_LOG_DIR=$WORK
 source scripts/sandbox.sh
 trap 'sandbox_stop_all; rm -rf "$WORK"' EXIT
@@ -31,20 +45,36 @@ NO_SWIFT_LD_PATH=$(printf '%s' "${LD_LIBRARY_PATH:-}" | tr ':' '\n' | grep -vi s
 passed=0
 failed=0
 run_test() {
-    local name=$1; shift
+    local name=$1 started=$SECONDS; shift
     if "$@" >"$WORK/$name.log" 2>&1; then
-        passed=$((passed + 1)); echo "PASS $name"
+        passed=$((passed + 1)); echo "ok $name ($((SECONDS - started)) s)"
     else
-        failed=$((failed + 1)); echo "FAIL $name"
+        failed=$((failed + 1)); echo "not ok $name ($((SECONDS - started)) s)"
         # Every "not ok" line of a program that prints one per check, then the log's end.
         grep '^not ok' "$WORK/$name.log" | sed 's/^/    /'
-        tail -n 25 "$WORK/$name.log" | grep -v '^not ok' | sed 's/^/    /' 
+        tail -n 25 "$WORK/$name.log" | grep -v '^not ok' | sed 's/^/    /'
     fi
 }
 
 link_flags() { echo "-L$LIB_DIR -lrecraft -Wl,-rpath,$LIB_DIR"; }
 
-# --- (a) the header -----------------------------------------------------------------
+# A value from the sandbox's GET /sandbox/stats (python3: curl may not be installed).
+sandbox_stat() {
+    python3 -c 'import json, sys, urllib.request
+print(json.load(urllib.request.urlopen(sys.argv[1] + "/sandbox/stats", timeout=10))[sys.argv[2]])' "$1" "$2"
+}
+
+# Runs a sample binary plainly, under memcheck, or (ASan build) plainly: run MODE NAME ARGS...
+run() {
+    local mode=$1 name=$2; shift 2
+    case $mode in
+        plain) "$WORK/bin/$name" "$@" ;;
+        memcheck) "${MEMCHECK[@]}" "$WORK/bin/$name" "$@" ;;
+        asan) "$WORK/asan/$name" "$@" ;;
+    esac
+}
+
+# --- the header ------------------------------------------------------------------------
 
 test_header_c11() {
     "$CC" -std=c11 "${STRICT[@]}" -Iinclude -x c -fsyntax-only "$HEADER"
@@ -64,17 +94,55 @@ test_header_twice_cxx17() {
         "$WORK/header_twice_cxx"
 }
 
-# --- (f) the exported symbols are exactly the header's functions ------------------------
+# RECRAFT_VERSION_AT_LEAST at its edges (in #if too) and recraft_version() == the macros.
+test_version_macros() {
+    "$CC" -std=c11 "${STRICT[@]}" -Iinclude bindings/c/tests/version.c -o "$WORK/version" $(link_flags) &&
+        "$WORK/version"
+}
 
+# --- the library's ABI -----------------------------------------------------------------
+
+# abi.c pins every function's type and every constant's value (C11 and C++17), and names
+# every function the header declares: an addition must be recorded there, a change fails.
+test_abi_frozen() {
+    "$CC" -std=c11 "${STRICT[@]}" -Iinclude bindings/c/tests/abi.c -o "$WORK/abi_c" $(link_flags) && "$WORK/abi_c" &&
+        "$CXX" -std=c++17 "${STRICT[@]}" -Iinclude -x c++ bindings/c/tests/abi.c -o "$WORK/abi_cxx" $(link_flags) &&
+        "$WORK/abi_cxx" || return 1
+    grep -oE '= recraft_[a-z0-9_]+;' bindings/c/tests/abi.c | grep -oE 'recraft_[a-z0-9_]+' | sort >"$WORK/frozen"
+    header_functions |
+        diff -u --label "frozen in bindings/c/tests/abi.c" --label "declared in $HEADER" "$WORK/frozen" -
+}
+
+# The functions include/recraft.h declares, sorted.
+header_functions() {
+    grep -oE '^extern [^(]*[ *](recraft_[a-z0-9_]+)\(' "$HEADER" | grep -oE 'recraft_[a-z0-9_]+\($' | tr -d '(' | sort
+}
+
+header_version() {
+    awk '/^#define RECRAFT_VERSION_(MAJOR|MINOR|PATCH) / { v = v sep $3; sep = "." } END { print v }' "$HEADER"
+}
+
+# The dynamic symbol table's defined, global (or weak) symbols are exactly the functions
+# the header declares: the version script hides the Swift runtime and everything else.
 test_symbols_match_header() {
-    nm -D --defined-only "$LIB" | awk '$2 == "T" && $3 ~ /^recraft_/ { print $3 }' | sort >"$WORK/exported"
-    grep -oE '^extern [^(]*[ *](recraft_[a-z0-9_]+)\(' "$HEADER" | grep -oE 'recraft_[a-z0-9_]+\($' | tr -d '(' | sort >"$WORK/declared"
+    readelf --dyn-syms --wide "$LIB" |
+        awk '$5 == "GLOBAL" || $5 == "WEAK" || $5 == "UNIQUE" { if ($7 != "UND") { sub(/@.*/, "", $8); print $8 } }' |
+        sort -u >"$WORK/exported"
+    header_functions >"$WORK/declared"
     echo "exported: $(wc -l <"$WORK/exported"), declared: $(wc -l <"$WORK/declared")"
     [ -s "$WORK/declared" ] || { echo "no declarations found in $HEADER"; return 1; }
     diff -u --label "declared in $HEADER" --label "exported by $LIB" "$WORK/declared" "$WORK/exported"
 }
 
-# --- (b) no Swift runtime needed --------------------------------------------------------
+# DT_NEEDED: libcurl and the C library's family, nothing else (no libswift*, no libz ...).
+test_needed_libraries() {
+    readelf -d "$LIB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tee "$WORK/needed"
+    local allowed='^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libgcc_s\.so\.1|libstdc\+\+\.so\.6|ld-linux[-a-z0-9_.]*\.so\.[0-9]+|libcurl(-gnutls|-nss)?\.so\.4)$'
+    local others
+    others=$(grep -vE "$allowed" "$WORK/needed")
+    [ -z "$others" ] || { echo "needs more than libcurl and libc: $others"; return 1; }
+    [ "$(grep -cE '^libcurl' "$WORK/needed")" -eq 1 ] || { echo "does not need libcurl exactly once"; return 1; }
+}
 
 test_no_swift_runtime_linked() {
     LD_LIBRARY_PATH=$NO_SWIFT_LD_PATH ldd "$LIB" | tee "$WORK/ldd"
@@ -84,42 +152,138 @@ test_no_swift_runtime_linked() {
     if grep -q 'not found' "$WORK/ldd"; then echo "unresolved dependency"; return 1; fi
 }
 
-# --- the sample -------------------------------------------------------------------------
-
-test_sample_builds() {
-    "$CC" -std=c11 "${STRICT[@]}" -Iinclude -Ibindings/c/examples bindings/c/examples/upscale.c \
-        -o "$WORK/upscale" $(link_flags)
+# The soname is librecraft.so.MAJOR (the header's major version), and a program linked
+# with -lrecraft records that name, so a new major version never loads in its place.
+test_soname() {
+    local major soname
+    major=$(header_version | cut -d. -f1)
+    soname=$(readelf -d "$LIB" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+    echo "header $(header_version), soname ${soname:-none}"
+    [ "$soname" = "librecraft.so.$major" ] || { echo "expected soname librecraft.so.$major"; return 1; }
+    [ -e "$LIB_DIR/$soname" ] || { echo "$LIB_DIR/$soname is missing (make lib makes it)"; return 1; }
+    readelf -d "$WORK/version" | grep -F "(NEEDED)" | grep -qF "[$soname]" ||
+        { echo "a program linked with -lrecraft does not record $soname"; return 1; }
 }
 
-# (b) + (c): the sample, run with no Swift directory on LD_LIBRARY_PATH, upscales the
-# sample image against the sandbox; the result's IHDR says it is at least twice as large.
-test_sample_upscales() {
+# --- the samples -------------------------------------------------------------------------
+
+test_samples_build() {
+    local name status=0
+    for name in "${SAMPLES[@]}"; do
+        echo "== $name"
+        "$CC" "${SAMPLE_FLAGS[@]}" "$EXAMPLES/$name.c" -o "$WORK/bin/$name" $(link_flags) || status=1
+    done
+    return $status
+}
+
+# The same sources with AddressSanitizer, linked against the same (uninstrumented) library.
+test_samples_build_asan() {
+    local name status=0
+    for name in "${SAMPLES[@]}"; do
+        echo "== $name"
+        "$CC" "${SAMPLE_FLAGS[@]}" "${ASAN_FLAGS[@]}" "$EXAMPLES/$name.c" -o "$WORK/asan/$name" $(link_flags) || status=1
+    done
+    return $status
+}
+
+# upscale: the sample image, 2x at least, with no Swift directory on LD_LIBRARY_PATH.
+sample_upscale() {
+    local mode=$1 out="$WORK/upscaled-$1.png"
     [ -n "${SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
-    [ -x "$WORK/upscale" ] || { echo "the sample did not build"; return 1; }
-    local out="$WORK/upscaled.png"
-    env LD_LIBRARY_PATH="$NO_SWIFT_LD_PATH" RECRAFT_API_KEY=test "$WORK/upscale" "$SANDBOX_URL" "$SAMPLE" "$out" || return 1
+    LD_LIBRARY_PATH="$NO_SWIFT_LD_PATH" RECRAFT_API_KEY=test run "$mode" upscale "$SANDBOX_URL" "$SAMPLE" "$out" || return 1
     local in_size out_size
     in_size=($(png_size "$SAMPLE")) && out_size=($(png_size "$out")) || return 1
     echo "input ${in_size[0]}x${in_size[1]}, output ${out_size[0]}x${out_size[1]}"
     [ "${out_size[0]}" -ge $((2 * in_size[0])) ] && [ "${out_size[1]}" -ge $((2 * in_size[1])) ]
 }
 
-test_sample_reports_errors() {
-    [ -x "$WORK/upscale" ] || { echo "the sample did not build"; return 1; }
-    # Nothing listens on port 9: the job fails (network), the sample says so and exits 1.
+# upscale with nothing listening on port 9: the job fails (network), the sample says so
+# on stderr, exits 1 and writes nothing.
+test_upscale_reports_errors() {
     local status=0
-    "$WORK/upscale" "http://127.0.0.1:9" "$SAMPLE" "$WORK/never.png" 2>"$WORK/sample-error.txt" || status=$?
-    cat "$WORK/sample-error.txt"
-    [ "$status" -eq 1 ] && grep -q '^error: ' "$WORK/sample-error.txt" && [ ! -e "$WORK/never.png" ]
+    run plain upscale "http://127.0.0.1:9" "$SAMPLE" "$WORK/never.png" 2>"$WORK/upscale-error.txt" || status=$?
+    cat "$WORK/upscale-error.txt"
+    [ "$status" -eq 1 ] && grep -q '^error: ' "$WORK/upscale-error.txt" && [ ! -e "$WORK/never.png" ]
 }
 
-# --- (d) every export with bad input ----------------------------------------------------
+# batch: 20 images, at most 4 in flight, each result saved, each task created once.
+sample_batch() {
+    local mode=$1 images=() i before after
+    [ -n "${SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
+    mkdir -p "$WORK/batch-in" "$WORK/batch-$mode"
+    for i in $(seq -w 1 20); do
+        cp "$SAMPLE" "$WORK/batch-in/image-$i.png"
+        images+=("$WORK/batch-in/image-$i.png")
+    done
+    before=$(sandbox_stat "$SANDBOX_URL" tasksCreated) || return 1
+    run "$mode" batch "$SANDBOX_URL" "$WORK/batch-$mode" "${images[@]}" | tee "$WORK/batch-$mode.out" || return 1
+    after=$(sandbox_stat "$SANDBOX_URL" tasksCreated) || return 1
+    local results
+    results=$(find "$WORK/batch-$mode" -name '*.png' | wc -l)
+    echo "results: $results, tasks created: $((after - before))"
+    grep -q '^20 succeeded, 0 failed, at most [1-4] in flight (limit 4)$' "$WORK/batch-$mode.out" &&
+        [ "$results" -eq 20 ] && [ $((after - before)) -eq 20 ]
+}
+
+# resume: the first run submits 3 images and dies (_Exit) once the provider has them; the
+# second lists the journal, reopens every task and downloads it. The sandbox (tasks take
+# 2 s) must have created exactly 3 tasks: nothing was paid twice.
+sample_resume() {
+    local mode=$1 journal="$WORK/journal-$1.jsonl" out="$WORK/resume-$1" before after
+    [ -n "${SLOW_SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
+    mkdir -p "$out"
+    before=$(sandbox_stat "$SLOW_SANDBOX_URL" tasksCreated) || return 1
+    run "$mode" resume submit "$SLOW_SANDBOX_URL" "$journal" "$SAMPLE" "$SAMPLE" "$SAMPLE" || return 1
+    run "$mode" resume collect "$SLOW_SANDBOX_URL" "$journal" "$out" | tee "$WORK/resume-$mode.out" || return 1
+    after=$(sandbox_stat "$SLOW_SANDBOX_URL" tasksCreated) || return 1
+    local results reopened
+    results=$(find "$out" -name '*.png' | wc -l)
+    reopened=$(grep -c ': reopening$' "$WORK/resume-$mode.out")
+    echo "reopened: $reopened, results: $results, tasks created: $((after - before))"
+    [ "$reopened" -eq 3 ] && [ "$results" -eq 3 ] && [ $((after - before)) -eq 3 ]
+}
+
+# errors: each family gives its code (the program checks them and exits 1 otherwise).
+sample_errors() {
+    [ -n "${SANDBOX_URL:-}" ] && [ -n "${KEYED_SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
+    (cd "$WORK" && run "$1" errors "$SANDBOX_URL" "$KEYED_SANDBOX_URL" "$SAMPLE")
+}
+
+# The checkers catch what they are here to catch: a planted overflow and a planted leak.
+test_checkers_catch_planted_bugs() {
+    cat >"$WORK/planted.c" <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+int main(int argc, char **argv)
+{
+    (void)argv;
+    char *p = malloc(8);
+    if (argc > 1) memset(p, 0, 9); /* overflow, with an argument */
+    p = malloc(16);                /* the first block is lost for good */
+    p[0] = 1;
+    return p[0] - 1;
+}
+EOF
+    "$CC" -std=c11 -O0 -g "$WORK/planted.c" -o "$WORK/planted" || return 1
+    "$CC" -std=c11 -O0 "${ASAN_FLAGS[@]}" "$WORK/planted.c" -o "$WORK/planted-asan" || return 1
+    local status
+    status=0; "${MEMCHECK[@]}" "$WORK/planted" 2>/dev/null || status=$?
+    echo "memcheck, a definite leak: exit $status"; [ "$status" -eq 99 ] || return 1
+    status=0; "${MEMCHECK[@]}" "$WORK/planted" overflow 2>/dev/null || status=$?
+    echo "memcheck, an overflow: exit $status"; [ "$status" -eq 99 ] || return 1
+    status=0; "$WORK/planted-asan" 2>/dev/null || status=$?
+    echo "asan, a definite leak: exit $status"; [ "$status" -eq 98 ] || return 1
+    status=0; "$WORK/planted-asan" overflow 2>/dev/null || status=$?
+    echo "asan, an overflow: exit $status"; [ "$status" -eq 98 ] || return 1
+}
+
+# --- every export with bad input ---------------------------------------------------------
 
 test_boundary() {
     [ -n "${SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
     "$CC" -std=c11 "${STRICT[@]}" -D_POSIX_C_SOURCE=200809L -Iinclude bindings/c/tests/boundary.c -pthread \
         -o "$WORK/boundary" $(link_flags) || return 1
-    TMPDIR=$WORK "$WORK/boundary" "$SANDBOX_URL" "$ROOT/$SAMPLE"
+    TMPDIR=$WORK "$WORK/boundary" "$SANDBOX_URL" "$SAMPLE"
 }
 
 # The same program under valgrind's memcheck: no invalid read or write, no use of freed
@@ -128,42 +292,106 @@ test_boundary_memcheck() {
     command -v valgrind >/dev/null || { echo "valgrind is missing: run make deps"; return 1; }
     [ -x "$WORK/boundary" ] || { echo "boundary did not build"; return 1; }
     local status=0
-    TMPDIR=$WORK valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-        --show-leak-kinds=definite "$WORK/boundary" "$SANDBOX_URL" "$ROOT/$SAMPLE" >"$WORK/memcheck.out" || status=$?
+    TMPDIR=$WORK "${MEMCHECK[@]}" "$WORK/boundary" "$SANDBOX_URL" "$SAMPLE" >"$WORK/memcheck.out" || status=$?
     echo "boundary under valgrind exited $status (0 or 1: no memory error; 99: memory errors above)"
     [ "$status" -eq 0 ] || [ "$status" -eq 1 ]
 }
 
-# --- (e) a wrong API key ------------------------------------------------------------------
+test_boundary_asan() {
+    [ -n "${SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
+    "$CC" -std=c11 "${STRICT[@]}" "${ASAN_FLAGS[@]}" -D_POSIX_C_SOURCE=200809L -Iinclude bindings/c/tests/boundary.c \
+        -pthread -o "$WORK/boundary-asan" $(link_flags) || return 1
+    local status=0
+    TMPDIR=$WORK "$WORK/boundary-asan" "$SANDBOX_URL" "$SAMPLE" >"$WORK/boundary-asan.out" || status=$?
+    echo "boundary under AddressSanitizer exited $status (0 or 1: no memory error; 98: ASan report above)"
+    [ "$status" -eq 0 ] || [ "$status" -eq 1 ]
+}
+
+# --- a wrong API key ---------------------------------------------------------------------
 
 test_wrong_api_key() {
     [ -n "${KEYED_SANDBOX_URL:-}" ] || { echo "no sandbox with --api-key"; return 1; }
     "$CC" -std=c11 "${STRICT[@]}" -Iinclude bindings/c/tests/auth.c -o "$WORK/auth" $(link_flags) || return 1
-    "$WORK/auth" "$KEYED_SANDBOX_URL" "$ROOT/$SAMPLE" "$GOOD_KEY"
+    "$WORK/auth" "$KEYED_SANDBOX_URL" "$SAMPLE" "$GOOD_KEY"
+}
+
+# --- make install, pkg-config, make uninstall --------------------------------------------
+
+# Installs into a temporary prefix (through DESTDIR, as a package build does), builds the
+# upscale sample out of the tree with nothing but `pkg-config --cflags --libs recraft`,
+# and runs it against the sandbox from the installed library.
+test_install_pkg_config() {
+    local dest="$WORK/destdir" prefix="$WORK/prefix" build="$WORK/out-of-tree"
+    [ -n "${SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
+    "$MAKE" -C "$ROOT" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/recraft SKIP_BUILD=1 || return 1
+    (cd "$dest" && find . | sort)
+    local version; version=$(header_version)
+    for f in include/recraft.h "lib/librecraft.so.$version" lib/pkgconfig/recraft.pc bin/recraft; do
+        [ -f "$dest/opt/recraft/$f" ] || { echo "DESTDIR install: $f is missing"; return 1; }
+    done
+    grep -qx 'prefix=/opt/recraft' "$dest/opt/recraft/lib/pkgconfig/recraft.pc" ||
+        { echo "DESTDIR leaked into recraft.pc"; return 1; }
+
+    "$MAKE" -C "$ROOT" --no-print-directory install PREFIX="$prefix" SKIP_BUILD=1 || return 1
+    local major=${version%%.*}
+    [ "$(readlink "$prefix/lib/librecraft.so")" = "librecraft.so.$major" ] &&
+        [ "$(readlink "$prefix/lib/librecraft.so.$major")" = "librecraft.so.$version" ] ||
+        { echo "the symlinks are not librecraft.so -> .so.MAJOR -> .so.$version"; ls -l "$prefix/lib"; return 1; }
+    export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+    echo "pkg-config: version $(pkg-config --modversion recraft), $(pkg-config --cflags --libs recraft)"
+    [ "$(pkg-config --modversion recraft)" = "$version" ] || { echo "recraft.pc's version is not $version"; return 1; }
+    mkdir -p "$build"
+    cp "$EXAMPLES/upscale.c" "$EXAMPLES/common.h" "$build/"
+    (cd "$build" && "$CC" -std=c11 "${STRICT[@]}" upscale.c -o upscale $(pkg-config --cflags --libs recraft) \
+        -Wl,-rpath,"$(pkg-config --variable=libdir recraft)") || return 1
+    LD_LIBRARY_PATH="$NO_SWIFT_LD_PATH" ldd "$build/upscale" | grep librecraft
+    LD_LIBRARY_PATH="$NO_SWIFT_LD_PATH" ldd "$build/upscale" | grep -qF "librecraft.so.$major => $prefix/lib/librecraft.so.$major " ||
+        { echo "the program does not load the installed library"; return 1; }
+    LD_LIBRARY_PATH="$NO_SWIFT_LD_PATH" "$build/upscale" "$SANDBOX_URL" "$SAMPLE" "$build/upscaled.png" || return 1
+    [ -s "$build/upscaled.png" ] || return 1
+    "$prefix/bin/recraft" --help >/dev/null || { echo "the installed recraft command does not run"; return 1; }
+
+    "$MAKE" -C "$ROOT" --no-print-directory uninstall PREFIX="$prefix" || return 1
+    local left; left=$(find "$prefix" -not -type d)
+    [ -z "$left" ] || { echo "make uninstall left: $left"; return 1; }
 }
 
 # --------------------------------------------------------------------------------------------
 
-[ -f "$LIB" ] || { echo "FAIL setup: $LIB is missing: run make build"; echo "0 passed, 1 failed"; exit 1; }
+[ -f "$LIB" ] || { echo "not ok setup: $LIB is missing: run make build"; echo "0 passed, 1 failed"; exit 1; }
 
 SANDBOX_URL=""
 KEYED_SANDBOX_URL=""
+SLOW_SANDBOX_URL=""
 sandbox_start SANDBOX_URL --task-duration-ms 300 || echo "could not start the sandbox ($RECRAFT_CLI)"
 sandbox_start KEYED_SANDBOX_URL --task-duration-ms 100 --api-key "$GOOD_KEY" || echo "could not start the keyed sandbox"
-echo "sandbox: ${SANDBOX_URL:-none}, with --api-key: ${KEYED_SANDBOX_URL:-none}"
+sandbox_start SLOW_SANDBOX_URL --task-duration-ms 2000 || echo "could not start the slow sandbox"
+echo "sandboxes: ${SANDBOX_URL:-none}, with --api-key ${KEYED_SANDBOX_URL:-none}, slow ${SLOW_SANDBOX_URL:-none}"
 
 run_test header_c11 test_header_c11
 run_test header_cxx17 test_header_cxx17
 run_test header_twice_c11 test_header_twice_c11
 run_test header_twice_cxx17 test_header_twice_cxx17
+run_test version_macros test_version_macros
+run_test abi_frozen test_abi_frozen
 run_test symbols_match_header test_symbols_match_header
+run_test needed_libraries test_needed_libraries
 run_test no_swift_runtime_linked test_no_swift_runtime_linked
-run_test sample_builds test_sample_builds
-run_test sample_upscales test_sample_upscales
-run_test sample_reports_errors test_sample_reports_errors
+run_test soname test_soname
+run_test checkers_catch_planted_bugs test_checkers_catch_planted_bugs
+run_test samples_build test_samples_build
+run_test samples_build_asan test_samples_build_asan
+for mode in plain memcheck asan; do
+    for name in "${SAMPLES[@]}"; do
+        run_test "${name}_$mode" "sample_$name" "$mode"
+    done
+done
+run_test upscale_reports_errors test_upscale_reports_errors
 run_test boundary test_boundary
 run_test boundary_memcheck test_boundary_memcheck
+run_test boundary_asan test_boundary_asan
 run_test wrong_api_key test_wrong_api_key
+run_test install_pkg_config test_install_pkg_config
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
