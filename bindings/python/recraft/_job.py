@@ -64,7 +64,10 @@ def _state(value: int) -> JobState:
 def _free_job(pointer: Any) -> None:
     # A completion callback must not free its job: from there, free it on another thread.
     if _callbacks.in_callback():
-        threading.Thread(target=lib.recraft_job_free, args=(pointer,), name="recraft-free", daemon=True).start()
+        try:
+            threading.Thread(target=lib.recraft_job_free, args=(pointer,), name="recraft-free", daemon=True).start()
+        except RuntimeError:  # the interpreter is shutting down: the process frees it all
+            pass
     else:
         lib.recraft_job_free(pointer)
 
