@@ -35,10 +35,11 @@ recraft_status = c_int32
 #: ``typedef int32_t recraft_state;``
 recraft_state = c_int32
 
-#: The completion callback, ``void (*)(void *job, recraft_state state, void *user_data)``.
-#: CFUNCTYPE, not PYFUNCTYPE: the library thread that calls it takes the GIL for the call.
-#: The job pointer is received as ``c_void_p`` and never used: the binding finds the job
-#: from user_data, a small integer id (see _callbacks.py).
+# The completion callback. CFUNCTYPE, not PYFUNCTYPE: the library thread that calls it
+# takes the GIL for the call. The job pointer is received as c_void_p (the same ABI as
+# recraft_job *) and never used: the binding finds the job from user_data, a small
+# integer id (see _callbacks.py).
+# typedef void (*recraft_job_callback)(recraft_job *job, recraft_state state, void *user_data);
 recraft_job_callback = CFUNCTYPE(None, c_void_p, recraft_state, c_void_p)
 
 #: name -> (restype, argtypes). Pure data, so the tests can read it without the library.
@@ -109,7 +110,7 @@ _declare("recraft_version", c_char_p, [])
 # const char *recraft_status_name(int32_t status);
 _declare("recraft_status_name", c_char_p, [c_int32])
 
-# recraft_status recraft_job_on_complete(recraft_job *job, void (*callback)(void *, recraft_state, void *), void *user_data);
+# recraft_status recraft_job_on_complete(recraft_job *job, recraft_job_callback callback, void *user_data);
 _declare("recraft_job_on_complete", recraft_status, [recraft_job_p, recraft_job_callback, c_void_p])
 
 # recraft_status recraft_journal_list(recraft_client *client, char **json_out);

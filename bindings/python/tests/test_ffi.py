@@ -212,7 +212,7 @@ def test_comments_carry_the_header_prototypes() -> None:
         comments[match.group(2)] = match.group(1)
     declared = re.findall(r'^_declare\("(recraft_\w+)"', source, re.M)
     text = header_text()
-    known = typedefs(text)
+    known = {**typedefs(source), **typedefs(text)}  # the comments may name a typedef either has
     lines = header_lines(text)
     assert sorted(comments) == sorted(declared), "every _declare needs its C prototype in the comment right above it"
     assert sorted(comments) == sorted(lines)
@@ -222,6 +222,21 @@ def test_comments_carry_the_header_prototypes() -> None:
         # Spelt differently (a callback typedef): the same parameters all the same.
         assert canonical(parse_prototype(comments[name], known)) == canonical(parse_prototype(line, known)), \
             f"{name}: comment {comments[name]!r} vs header {line!r}"
+
+
+def test_callback_types_carry_the_header_typedefs() -> None:
+    # Each function-pointer typedef of the header is declared as a CFUNCTYPE of the same
+    # name, with the typedef as the comment right above it.
+    source = (PYTHON_DIR / "recraft" / "_ffi.py").read_text()
+    text = header_text()
+    for name, shape in typedefs(text).items():
+        declared = getattr(_ffi, name, None)
+        assert declared is not None, f"{name}: no CFUNCTYPE of that name in _ffi.py"
+        assert problems_with(declared, shape, name) == []
+        line = re.search(rf"^typedef [^;]*\(\*{name}\)[^;]*;$", text, re.M)
+        comment = re.search(rf"^# (typedef .*;)\n{name} = CFUNCTYPE\(", source, re.M)
+        assert line and comment, f"{name}: the typedef belongs in the comment right above its CFUNCTYPE"
+        assert comment.group(1) == line.group(0)
 
 
 def test_the_parser_reads_a_callback_typedef_like_the_inline_form() -> None:
