@@ -113,15 +113,24 @@ struct RunningCLI {
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
-    /// Waits until `condition` holds (checked every 20 ms), failing after `limit`.
-    func wait(until condition: () -> Bool, limit: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now + limit
-        while !condition() {
-            guard ContinuousClock.now < deadline, process.isRunning else {
-                throw CLIError("the condition never held; stdout:\n\(stdout)\nstderr:\n\(stderr)")
+    /// Sends `number` as soon as the output so far satisfies `condition`. Watched from a
+    /// thread of its own: the tasks of a test can wait seconds for a turn when other suites
+    /// keep the shared pool busy, long enough for a short batch to end before the signal.
+    func signal(_ number: Int32, when condition: @escaping @Sendable (_ stdout: String, _ stderr: String) -> Bool) {
+        nonisolated(unsafe) let process = process
+        let (stdoutPath, stderrPath) = (self.stdoutPath, self.stderrPath)
+        Thread {
+            let deadline = Date() + 60
+            while Date() < deadline, process.isRunning {
+                let stdout = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
+                let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+                if condition(stdout, stderr) {
+                    if process.isRunning { kill(process.processIdentifier, number) }
+                    return
+                }
+                usleep(5_000)
             }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        }.start()
     }
 
     func finish(limit: Duration = .seconds(60)) async throws -> CLIRun {

@@ -14,8 +14,7 @@ import Testing
             let running = try cli.start(["crisp-upscale", "photos", "--concurrency", "4", "--json", "--journal", journal,
                                          "--provider", "sandbox", "--base-url", sandbox.baseURL])
             // Mid-way: a few results saved, others running, most not started.
-            try await running.wait(until: { running.stdout.split(separator: "\n").count >= 2 })
-            running.signal(SIGINT)
+            running.signal(SIGINT, when: { stdout, _ in stdout.split(separator: "\n").count >= 2 })
             let first = try await running.finish()
             #expect(first.status == 130, "\(first.stderr)")
             #expect(first.stderr.contains("recraft resume --journal \(journal)"), "\(first.stderr)")
@@ -100,8 +99,7 @@ import Testing
         let cli = try CLI()
         try cli.images(12, in: "photos")
         let running = try cli.start(["crisp-upscale", "photos", "--provider", "sandbox", "--concurrency", "1"])
-        try await running.wait(until: { running.stderr.contains("[1/12]") })
-        running.signal(SIGINT)
+        running.signal(SIGINT, when: { _, stderr in stderr.contains("[1/12]") })
         let run = try await running.finish()
         #expect(run.status == 130)
         #expect(run.stderr.contains("run the same command again"), "\(run.stderr)")
