@@ -95,8 +95,10 @@ import Glibc
 /// one, can be reopened later with recraft_job_open). Accepts NULL; a second free of
 /// the same handle is ignored.
 @c public func recraft_job_free(_ job: OpaquePointer?) {
-    guard let handle = Handles.release(UnsafeRawPointer(job), as: JobHandle.self) else { return }
+    // Marked freed before the handle dies, waiting for a callback that is running.
+    guard let handle = (try? Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")) else { return }
     handle.markFreed()
+    guard Handles.release(UnsafeRawPointer(job), as: JobHandle.self) != nil else { return }
     if !handle.job.state.isTerminal { handle.job.cancel() }
 }
 
@@ -126,8 +128,10 @@ private func jobHandle(_ job: UnsafeRawPointer?) -> JobHandle? {
         }
         let context = CallbackContext(job: job, user_data: user_data)
         handle.job.onEnd { state in
-            guard !handle.isFreed else { return }
-            callback(context.job, recraft_state(state), context.user_data)
+            handle.callbackLock.withLock {
+                guard !handle.isFreed else { return }
+                callback(context.job, recraft_state(state), context.user_data)
+            }
         }
     }
 }

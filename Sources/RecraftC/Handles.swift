@@ -31,6 +31,10 @@ final class JobHandle: Sendable {
     }
 
     private let callbackState = Mutex((claimed: false, freed: false))
+    /// Held while the C callback runs and while the handle is freed, so that a free on
+    /// another thread either happens before the callback (which then does not run) or
+    /// after it returns (never while it uses the job pointer).
+    let callbackLock = RecursiveLock()
 
     init(_ job: Job) { self.job = job }
 
@@ -43,7 +47,7 @@ final class JobHandle: Sendable {
     }
 
     /// After recraft_job_free the callback is not called: its job pointer would be dangling.
-    func markFreed() { callbackState.withLock { $0.freed = true } }
+    func markFreed() { callbackLock.withLock { callbackState.withLock { $0.freed = true } } }
     var isFreed: Bool { callbackState.withLock { $0.freed } }
 
     var id: UnsafePointer<CChar>? {

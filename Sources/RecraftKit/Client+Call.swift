@@ -19,6 +19,7 @@ extension Client: ProviderAPI {
         request.stallTimeout = configuration.stallTimeout
         request.maxResponseBytes = configuration.maxResponseBytes
         request.followRedirects = false  // a redirect must not carry the key elsewhere
+        request.freshConnection = kind == .submit
         do {
             return try await transport.perform(request)
         } catch let error as TransportError {

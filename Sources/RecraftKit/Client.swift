@@ -49,6 +49,16 @@ public final class Client: Sendable {
     /// for what can be known before anything is sent: unsupported operation or option,
     /// an unreadable or unacceptable input file.
     public func submit(_ request: JobRequest) throws(RecraftError) -> Job {
+        Job(client: self, request: request, offer: try checked(request))
+    }
+
+    /// Runs every check `submit` makes (operation, options, the input file's type, size
+    /// and dimensions) without submitting anything.
+    public func validate(_ request: JobRequest) throws(RecraftError) {
+        _ = try checked(request)
+    }
+
+    private func checked(_ request: JobRequest) throws(RecraftError) -> Offer {
         do throws(RecraftError) {
             let preset = configuration.provider
             let offer = try Catalog.offer(for: request, preset: preset)
@@ -58,7 +68,7 @@ public final class Client: Sendable {
             if case .file(let path) = request.image {
                 try InputCheck.check(path, against: offer.limits, preset: preset, operation: request.operation)
             }
-            return Job(client: self, request: request, offer: offer)
+            return offer
         } catch { throw redacted(error) }
     }
 
@@ -92,7 +102,9 @@ public final class Client: Sendable {
     /// Removes the API key from text that is about to leave the library.
     func redacted(_ error: RecraftError) -> RecraftError {
         let key = configuration.apiKey
-        guard key.count >= 4, error.message.contains(key) else { return error }
+        // The sandbox's stand-in key "sandbox" is no secret, and removing that word would
+        // garble messages.
+        guard key.count >= 4, key != Configuration.sandboxKey, error.message.contains(key) else { return error }
         var copy = error
         copy.message = copy.message.replacingAll(key, with: "[redacted]")
         return copy

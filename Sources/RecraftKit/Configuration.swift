@@ -74,6 +74,9 @@ public struct Configuration: Sendable {
         }
     }
 
+    /// What the sandbox preset sends when no key is given: the sandbox accepts any.
+    static let sandboxKey = "sandbox"
+
     static func resolveKey(_ explicit: String?, provider: Preset) throws(RecraftError) -> String {
         if let explicit {
             guard !explicit.isEmpty else { throw RecraftError(.invalidConfig, "api_key is empty: pass the key, or leave it out to read it from the environment") }
@@ -82,7 +85,7 @@ public struct Configuration: Sendable {
             }
             return explicit
         }
-        guard let variable = provider.apiKeyVariable else { return "sandbox" }
+        guard let variable = provider.apiKeyVariable else { return sandboxKey }
         if let value = getenv(variable).map({ String(cString: $0) }), !value.isEmpty {
             return value
         }

@@ -10,9 +10,11 @@ import Glibc
 /// fsync'ed event by event: `submit` before anything is sent, `sending` just before the
 /// billed request goes out, `accepted` with the task id when it comes back, `finished` at
 /// the end. Never holds the API key.
-final class Journal: Sendable {
+public final class Journal: Sendable {
     let path: String
     private let fd: Mutex<Int32>
+
+    // `read(path:)` is the public face: what a journal holds, for a restarted program.
 
     init(path: String) throws(RecraftError) {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
@@ -50,7 +52,7 @@ final class Journal: Sendable {
 
     /// Every job the journal at `path` knows, folded from its events, and a note for each
     /// line that could not be read (a crash can truncate the last one).
-    static func read(path: String) throws(RecraftError) -> (entries: [JournalEntry], problems: [String]) {
+    public static func read(path: String) throws(RecraftError) -> (entries: [JournalEntry], problems: [String]) {
         let data = try readFile(path)
         var order: [String] = []
         var entries: [String: JournalEntry] = [:]
@@ -112,6 +114,10 @@ public struct JournalEntry: Sendable, Equatable {
     public var provider: String?
     public var operation: String?
     public var image: String?
+    /// The base URL, options and callback URL it was submitted with.
+    public var baseURL: String?
+    public var options: [String: JSONValue] = [:]
+    public var callbackURL: String?
     public var taskId: String?
     public var results: [String] = []
     public var error: String?
@@ -122,6 +128,9 @@ public struct JournalEntry: Sendable, Equatable {
             provider = event["provider"]?.string
             operation = event["operation"]?.string
             image = event["image"]?.string
+            baseURL = event["base_url"]?.string
+            options = event["options"]?.object ?? [:]
+            callbackURL = event["callback_url"]?.string
         case "sending":
             if status == .notSent { status = .uncertain }
         case "accepted":
@@ -153,6 +162,9 @@ public struct JournalEntry: Sendable, Equatable {
             "provider": provider.map(JSONValue.string) ?? .null,
             "operation": operation.map(JSONValue.string) ?? .null,
             "image": image.map(JSONValue.string) ?? .null,
+            "base_url": baseURL.map(JSONValue.string) ?? .null,
+            "options": .object(options),
+            "callback_url": callbackURL.map(JSONValue.string) ?? .null,
             "task_id": taskId.map(JSONValue.string) ?? .null,
             "results": .array(results.map(JSONValue.string)),
             "error": error.map(JSONValue.string) ?? .null,

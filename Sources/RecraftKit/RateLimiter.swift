@@ -10,9 +10,15 @@ final class RateLimiter: Sendable {
     /// The times of the last `count` grants, oldest first (a ring).
     private let grants: Mutex<[ContinuousClock.Instant]>
 
+    /// The window the limiter keeps, a little wider than the provider's: requests reach
+    /// the provider a few milliseconds apart from when they were granted, and one that
+    /// arrives early at the edge of a window would be dropped.
+    let spacing: Duration
+
     init(count: Int, window: Duration) {
         self.count = max(1, count)
         self.window = window
+        self.spacing = window + min(window * 0.03, .milliseconds(300))
         self.grants = Mutex([])
     }
 
@@ -30,7 +36,7 @@ final class RateLimiter: Sendable {
         grants.withLock { grants in
             var slot = now
             if grants.count >= count {
-                slot = max(now, grants[grants.count - count] + window)
+                slot = max(now, grants[grants.count - count] + spacing)
             }
             if let last = grants.last { slot = max(slot, last) }
             grants.append(slot)

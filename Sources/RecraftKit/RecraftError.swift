@@ -46,6 +46,32 @@ public struct RecraftError: Error, Sendable, Equatable, CustomStringConvertible 
         /// A bug in RecraftKit; please report it.
         public static let `internal` = Code(rawValue: 18)
 
+        /// The code's name as in the C constants, in snake_case (`job_failed` for
+        /// RECRAFT_ERR_JOB_FAILED), for JSON and scripts.
+        public var name: String {
+            switch self {
+            case .invalidArgument: "invalid_argument"
+            case .invalidConfig: "invalid_config"
+            case .unsupported: "unsupported"
+            case .invalidInput: "invalid_input"
+            case .authentication: "authentication"
+            case .insufficientCredits: "insufficient_credits"
+            case .rateLimited: "rate_limited"
+            case .providerUnavailable: "provider_unavailable"
+            case .notFound: "not_found"
+            case .jobFailed: "job_failed"
+            case .timeout: "timeout"
+            case .cancelled: "cancelled"
+            case .network: "network"
+            case .io: "io"
+            case .protocolError: "protocol"
+            case .submitUncertain: "submit_uncertain"
+            case .notReady: "not_ready"
+            case .internal: "internal"
+            default: "error_\(rawValue)"
+            }
+        }
+
         public var description: String {
             switch self {
             case .invalidArgument: "invalid argument"

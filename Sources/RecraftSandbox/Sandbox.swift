@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 public final class Sandbox: Sendable {
@@ -21,6 +22,7 @@ public final class Sandbox: Sendable {
         var port = 0
         var baseURL = ""
         var server: Task<Void, Never>?
+        var group: ServiceGroup?
         var background: [UUID: Task<Void, Never>] = [:]
         var shutDown = false
     }
@@ -53,24 +55,34 @@ public final class Sandbox: Sendable {
     /// Removes every fault rule and rate limit.
     public func clearFaults() { faults.clear() }
 
-    /// Stops listening and cancels pending work (image jobs, callbacks).
+    /// Stops listening and cancels pending work (image jobs, callbacks). The server shuts
+    /// down gracefully: cancelling its task instead can trap inside NIO when a connection
+    /// was accepted but not yet served (apple/swift-nio#3481). A request that would hold
+    /// the shutdown up (a stall fault) gets 5 s, then the server is cancelled after all.
     public func shutdown() async {
-        let (server, background) = runtime.withLock { state in
+        let (server, group, background) = runtime.withLock { state in
             state.shutDown = true
-            defer { state.server = nil; state.background = [:] }
-            return (state.server, Array(state.background.values))
+            defer { state.server = nil; state.group = nil; state.background = [:] }
+            return (state.server, state.group, Array(state.background.values))
         }
         background.forEach { $0.cancel() }
-        server?.cancel()
-        await server?.value
+        await group?.triggerGracefulShutdown()
+        if let server {
+            let watchdog = Task {
+                try? await Task.sleep(for: .seconds(5))
+                if !Task.isCancelled { server.cancel() }
+            }
+            await server.value
+            watchdog.cancel()
+        }
         for task in background { await task.value }
     }
 
     deinit {
-        runtime.withLock { state in
-            state.server?.cancel()
-            state.background.values.forEach { $0.cancel() }
-        }
+        // Graceful here too, for the same reason as in shutdown().
+        let (group, background) = runtime.withLock { ($0.group, Array($0.background.values)) }
+        background.forEach { $0.cancel() }
+        if let group { Task { await group.triggerGracefulShutdown() } }
     }
 
     private func listen() async throws {
@@ -88,15 +100,18 @@ public final class Sandbox: Sendable {
             onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port ?? 0)) },
             logger: logger
         )
+        // Our own service group, without signal handling (the CLI handles signals), so that
+        // shutdown() can be graceful.
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let server = Task {
             do {
-                try await app.run()
+                try await group.run()
             } catch {
                 continuation.yield(.failure(error))
             }
             continuation.finish()
         }
-        runtime.withLock { $0.server = server }
+        runtime.withLock { $0.server = server; $0.group = group }
         for await outcome in ports {
             let port = try outcome.get()
             let host = configuration.host == "0.0.0.0" || configuration.host == "::" ? "127.0.0.1" : configuration.host

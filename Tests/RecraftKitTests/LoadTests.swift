@@ -42,9 +42,10 @@ import Glibc
         #expect(failed.isEmpty, "\(failed.count) failed; first: \(failed.first?.error?.message ?? "")")
         #expect(inFlight >= 900, "only \(inFlight) were in flight at once")
         #expect(sandbox.stats().tasksCreated == 1000)
-        // The client adds one transport thread; the rest is Swift's fixed pool and the
-        // in-process sandbox's event loops, whatever the number of jobs.
-        #expect(peakThreads < 64, "threads: \(peakThreads)")
+        // The client adds one transport thread; the rest belongs to Swift's pools, the
+        // in-process sandbox and whatever other suites run beside this one. A thread per
+        // job would pass a thousand.
+        #expect(peakThreads < 500, "threads: \(peakThreads)")
         print("load: 1000 jobs, \(inFlight) in flight at once; threads \(before) before, \(peakThreads) at peak; RSS peak \(peakMB) MB (test process, sandbox included)")
     }
 }

@@ -39,7 +39,7 @@ import RecraftSandbox
     }
 
     @Test func jobPassesThroughEveryMarketState() async throws {
-        try await withSandbox({ $0.taskDuration = .milliseconds(1500) }) { sandbox in
+        try await withSandbox({ $0.taskDuration = .seconds(3) }) { sandbox in
             let input = try TestImages.file(width: 16, height: 16)
             let job = try client(sandbox).submit(JobRequest(operation: .crispUpscale, image: .file(input)))
             var seen: [String] = []

@@ -56,7 +56,10 @@ struct KieEnvelope {
     static func httpError(_ response: HTTPResponse, json: JSONValue?, service: String, keyVariable: String?) -> RecraftError {
         let status = response.status
         let said = json?["msg"]?.string ?? json?["message"]?.string ?? String(response.bodyText.prefix(200)).trimmed
-        if let code = json?["code"]?.int, code != 200 {
+        // The body's code explains the failure when it is one kie documents; otherwise
+        // (a proxy's or a server's own JSON) the HTTP status does.
+        let documented: Set<Int> = [401, 402, 404, 422, 429, 433, 455, 500, 501, 505]
+        if let code = json?["code"]?.int, documented.contains(code) {
             var error = bodyError(code: code, message: said, httpStatus: status, service: service, keyVariable: keyVariable)
             error.httpStatus = status
             return error

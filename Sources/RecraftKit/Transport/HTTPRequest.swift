@@ -24,6 +24,9 @@ struct HTTPRequest: Sendable {
     var destination: String?
     /// Redirects are followed only where no credential is sent (downloads).
     var followRedirects = false
+    /// Use a new connection. libcurl silently resends a request whose reused connection
+    /// turns out dead, which for a billed request could create the task twice.
+    var freshConnection = false
 
     init(_ method: Method, _ url: String) {
         self.method = method

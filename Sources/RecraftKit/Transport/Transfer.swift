@@ -50,6 +50,7 @@ final class Transfer: @unchecked Sendable {
         rk_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1)
         rk_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, max(1, Int(request.stallTimeout.milliseconds / 1000)))
         rk_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes))
+        if request.freshConnection { rk_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1) }
         if request.followRedirects {
             rk_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1)
             rk_easy_setopt_long(easy, CURLOPT_MAXREDIRS, 5)
