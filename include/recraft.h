@@ -150,8 +150,10 @@ typedef void (*recraft_job_callback)(recraft_job *job, recraft_state state, void
 /// {"provider": "kie"} or {"provider": "sandbox", "base_url": "http://127.0.0.1:8080"}.
 /// Keys: provider (required: kie, apikley, kie-recraft, recraft, recraft-mirror, sandbox),
 /// api_key (else the provider's environment variable), base_url, upload_url, timeout_ms,
-/// connect_timeout_ms, job_timeout_ms, max_retries, poll_initial_ms, poll_max_ms,
-/// max_response_bytes, max_download_bytes, allow_insecure_http, user_agent, upload_path.
+/// connect_timeout_ms, stall_timeout_ms, job_timeout_ms, max_retries, poll_initial_ms,
+/// poll_max_ms, submit_rate_limit, poll_rate_limit ("20/10s", "5/s" or "off"),
+/// max_response_bytes, max_download_bytes, allow_insecure_http, user_agent, upload_path,
+/// journal_path, webhook_secret. Unknown keys are refused.
 /// On success *client_out is the caller's; free with recraft_client_free.
 /// Does not take ownership of config_json. The client is safe to share between threads.
 /// Returns RECRAFT_ERR_INVALID_ARGUMENT for NULLs, RECRAFT_ERR_INVALID_CONFIG for a bad
@@ -176,7 +178,11 @@ extern recraft_status recraft_submit(recraft_client *client, const char *request
 /// wait for it and download its results. Nothing is submitted or paid again.
 /// operation is the operation's name (e.g. "crisp_upscale").
 /// On success *job_out is the caller's; free with recraft_job_free.
-/// Does not take ownership of operation or job_id.
+/// Does not take ownership of operation or job_id. Returns RECRAFT_ERR_INVALID_ARGUMENT
+/// for an unknown operation or an empty, over-long or multi-line id, and
+/// RECRAFT_ERR_UNSUPPORTED for a synchronous provider (recraft, recraft-mirror: they keep
+/// no task) or an operation the provider does not offer. An id the provider does not know
+/// is not an error here: the job then fails with RECRAFT_ERR_NOT_FOUND.
 extern recraft_status recraft_job_open(recraft_client *client, const char *operation, const char *job_id, recraft_job **job_out);
 
 /// The provider's task id, or NULL while the provider has not accepted the task yet (or
@@ -185,6 +191,7 @@ extern const char *recraft_job_id(const recraft_job *job);
 
 /// Stores the job's current state in *state_out without blocking: the state the
 /// background engine last saw (it polls the provider on its own schedule).
+/// Returns RECRAFT_ERR_INVALID_ARGUMENT for a NULL or freed job or a NULL state_out.
 extern recraft_status recraft_job_poll(recraft_job *job, recraft_state *state_out);
 
 /// Blocks until the job ends or timeout_ms passes (timeout_ms < 0: no limit but the
@@ -192,6 +199,7 @@ extern recraft_status recraft_job_poll(recraft_job *job, recraft_state *state_ou
 /// RECRAFT_OK in both cases: a job that failed is RECRAFT_STATE_FAILED, with the reason
 /// in recraft_job_error_code() and recraft_job_error_message(); after a timeout the job
 /// goes on and can be waited on again. Safe to call from several threads at once.
+/// Returns RECRAFT_ERR_INVALID_ARGUMENT for a NULL or freed job or a NULL state_out.
 extern recraft_status recraft_job_wait(recraft_job *job, int64_t timeout_ms, recraft_state *state_out);
 
 /// The number of results: 0 until the job has succeeded (or for a non-live handle).
@@ -203,8 +211,11 @@ extern const char *recraft_job_result_url(const recraft_job *job, size_t index);
 
 /// Downloads result index to path: a file path, or an existing directory to save into.
 /// Blocks until done. The file appears whole or not at all. The API key is not sent to
-/// the result host. Does not take ownership of path. Returns RECRAFT_ERR_NOT_READY before
-/// the job has succeeded, the job's error code after it failed.
+/// the result host. Does not take ownership of path. Returns RECRAFT_ERR_INVALID_ARGUMENT
+/// for a NULL or freed job or a NULL or empty path; RECRAFT_ERR_NOT_READY before the job
+/// has succeeded or for an index past the results; the job's error code after it failed;
+/// RECRAFT_ERR_IO when the target cannot be written (PATH.recraft-partial is written
+/// first, then renamed); RECRAFT_ERR_NOT_FOUND when the result file is gone.
 extern recraft_status recraft_job_download(recraft_job *job, size_t index, const char *path);
 
 /// The job as a JSON object: id, operation, state, provider_state, results, error
@@ -213,15 +224,19 @@ extern recraft_status recraft_job_download(recraft_job *job, size_t index, const
 extern char *recraft_job_json(const recraft_job *job);
 
 /// Why the job failed or was cancelled: its error code, RECRAFT_OK while it has none.
+/// For a NULL or freed job: RECRAFT_ERR_INVALID_ARGUMENT, with the last error set (check
+/// recraft_last_error_message to tell it from a job that failed with that code).
 extern recraft_status recraft_job_error_code(const recraft_job *job);
 
-/// Why the job failed or was cancelled, in words; "" while it has no error.
-/// Borrowed; valid until the job is freed.
+/// Why the job failed or was cancelled, in words; "" while it has no error, and "" with
+/// the last error set for a NULL or freed job. Borrowed; valid until the job is freed.
 extern const char *recraft_job_error_message(const recraft_job *job);
 
 /// Cancels the job locally, from any thread: waiters return at once with
 /// RECRAFT_STATE_CANCELLED. Neither kie nor Recraft can cancel a task, so one the
-/// provider accepted may still run; it can be reopened by id.
+/// provider accepted may still run; it can be reopened by id. Cancelling a job that has
+/// ended returns RECRAFT_OK and changes nothing. Returns RECRAFT_ERR_INVALID_ARGUMENT for
+/// a NULL or freed job.
 extern recraft_status recraft_job_cancel(recraft_job *job);
 
 /// Frees a job handle; its completion callback, if it has not run, will not. A job still
@@ -236,7 +251,8 @@ extern void recraft_job_free(recraft_job *job);
 /// recraft_ function, including recraft_job_download, but must not free the job it is
 /// given (free it later, on your own thread). A job freed before it ends gets no callback.
 /// Set at most one callback per job: a second
-/// call gives RECRAFT_ERR_INVALID_ARGUMENT. Does not take ownership of user_data.
+/// call gives RECRAFT_ERR_INVALID_ARGUMENT, as do a NULL callback and a NULL or freed job.
+/// Does not take ownership of user_data.
 extern recraft_status recraft_job_on_complete(recraft_job *job, recraft_job_callback callback, void *user_data);
 
 /// Lists what the client's journal (config key journal_path) holds, as JSON:
@@ -244,7 +260,9 @@ extern recraft_status recraft_job_on_complete(recraft_job *job, recraft_job_call
 /// "error"}], "problems": ["line 7: ..."]}. status is "not_sent" (safe to submit again),
 /// "uncertain" (the billed request went out and no reply was recorded), "in_flight"
 /// (reopen it with recraft_job_open and its task_id), "succeeded", "failed" or "cancelled".
-/// Lines a crash truncated are skipped and named in problems.
+/// Lines a crash truncated are skipped and named in problems. Returns
+/// RECRAFT_ERR_INVALID_CONFIG when the client has no journal_path, RECRAFT_ERR_IO when the
+/// journal cannot be read.
 /// On success *json_out is the caller's; free with recraft_string_free.
 extern recraft_status recraft_journal_list(recraft_client *client, char **json_out);
 
@@ -253,7 +271,10 @@ extern recraft_status recraft_journal_list(recraft_client *client, char **json_o
 /// no webhook_secret is configured). With webhook_secret set, the signature
 /// (X-Webhook-Timestamp, X-Webhook-Signature) is verified first, in constant time and
 /// within a 5-minute window; a bad one gives RECRAFT_ERR_AUTHENTICATION. A waiting job of
-/// this client for the task completes at once. Idempotent.
+/// this client for the task completes at once. Idempotent. Returns
+/// RECRAFT_ERR_INVALID_ARGUMENT for a body that is not a JSON object or names no task,
+/// RECRAFT_ERR_PROTOCOL for a task record it cannot read, RECRAFT_ERR_UNSUPPORTED for a
+/// synchronous provider.
 /// On success *result_json_out is the caller's, {"task_id", "state", "results", "error"};
 /// free with recraft_string_free. Does not take ownership of body or headers_json.
 extern recraft_status recraft_callback_handle(recraft_client *client, const char *body, const char *headers_json, char **result_json_out);

@@ -4,8 +4,10 @@ import RecraftKit
 /// {"provider": "kie"} or {"provider": "sandbox", "base_url": "http://127.0.0.1:8080"}.
 /// Keys: provider (required: kie, apikley, kie-recraft, recraft, recraft-mirror, sandbox),
 /// api_key (else the provider's environment variable), base_url, upload_url, timeout_ms,
-/// connect_timeout_ms, job_timeout_ms, max_retries, poll_initial_ms, poll_max_ms,
-/// max_response_bytes, max_download_bytes, allow_insecure_http, user_agent, upload_path.
+/// connect_timeout_ms, stall_timeout_ms, job_timeout_ms, max_retries, poll_initial_ms,
+/// poll_max_ms, submit_rate_limit, poll_rate_limit ("20/10s", "5/s" or "off"),
+/// max_response_bytes, max_download_bytes, allow_insecure_http, user_agent, upload_path,
+/// journal_path, webhook_secret. Unknown keys are refused.
 /// On success *client_out is the caller's; free with recraft_client_free.
 /// Does not take ownership of config_json. The client is safe to share between threads.
 /// Returns RECRAFT_ERR_INVALID_ARGUMENT for NULLs, RECRAFT_ERR_INVALID_CONFIG for a bad
@@ -45,7 +47,11 @@ import RecraftKit
 /// wait for it and download its results. Nothing is submitted or paid again.
 /// operation is the operation's name (e.g. "crisp_upscale").
 /// On success *job_out is the caller's; free with recraft_job_free.
-/// Does not take ownership of operation or job_id.
+/// Does not take ownership of operation or job_id. Returns RECRAFT_ERR_INVALID_ARGUMENT
+/// for an unknown operation or an empty, over-long or multi-line id, and
+/// RECRAFT_ERR_UNSUPPORTED for a synchronous provider (recraft, recraft-mirror: they keep
+/// no task) or an operation the provider does not offer. An id the provider does not know
+/// is not an error here: the job then fails with RECRAFT_ERR_NOT_FOUND.
 @c public func recraft_job_open(_ client: OpaquePointer?, _ operation: UnsafePointer<CChar>?, _ job_id: UnsafePointer<CChar>?, _ job_out: UnsafeMutablePointer<OpaquePointer?>?) -> recraft_status {
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(UnsafeRawPointer(client), as: ClientHandle.self, "client")

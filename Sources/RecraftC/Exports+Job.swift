@@ -12,6 +12,7 @@ import Glibc
 
 /// Stores the job's current state in *state_out without blocking: the state the
 /// background engine last saw (it polls the provider on its own schedule).
+/// Returns RECRAFT_ERR_INVALID_ARGUMENT for a NULL or freed job or a NULL state_out.
 @c public func recraft_job_poll(_ job: OpaquePointer?, _ state_out: UnsafeMutablePointer<recraft_state>?) -> recraft_status {
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")
@@ -24,6 +25,7 @@ import Glibc
 /// RECRAFT_OK in both cases: a job that failed is RECRAFT_STATE_FAILED, with the reason
 /// in recraft_job_error_code() and recraft_job_error_message(); after a timeout the job
 /// goes on and can be waited on again. Safe to call from several threads at once.
+/// Returns RECRAFT_ERR_INVALID_ARGUMENT for a NULL or freed job or a NULL state_out.
 @c public func recraft_job_wait(_ job: OpaquePointer?, _ timeout_ms: Int64, _ state_out: UnsafeMutablePointer<recraft_state>?) -> recraft_status {
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")
@@ -50,8 +52,11 @@ import Glibc
 
 /// Downloads result index to path: a file path, or an existing directory to save into.
 /// Blocks until done. The file appears whole or not at all. The API key is not sent to
-/// the result host. Does not take ownership of path. Returns RECRAFT_ERR_NOT_READY before
-/// the job has succeeded, the job's error code after it failed.
+/// the result host. Does not take ownership of path. Returns RECRAFT_ERR_INVALID_ARGUMENT
+/// for a NULL or freed job or a NULL or empty path; RECRAFT_ERR_NOT_READY before the job
+/// has succeeded or for an index past the results; the job's error code after it failed;
+/// RECRAFT_ERR_IO when the target cannot be written (PATH.recraft-partial is written
+/// first, then renamed); RECRAFT_ERR_NOT_FOUND when the result file is gone.
 @c public func recraft_job_download(_ job: OpaquePointer?, _ index: UInt, _ path: UnsafePointer<CChar>?) -> recraft_status {
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")
@@ -70,20 +75,24 @@ import Glibc
 }
 
 /// Why the job failed or was cancelled: its error code, RECRAFT_OK while it has none.
+/// For a NULL or freed job: RECRAFT_ERR_INVALID_ARGUMENT, with the last error set (check
+/// recraft_last_error_message to tell it from a job that failed with that code).
 @c public func recraft_job_error_code(_ job: UnsafeRawPointer?) -> recraft_status {
     guard let handle = jobHandle(job) else { return .errInvalidArgument }
     return handle.job.error.map { recraft_status($0.code) } ?? .ok
 }
 
-/// Why the job failed or was cancelled, in words; "" while it has no error.
-/// Borrowed; valid until the job is freed.
+/// Why the job failed or was cancelled, in words; "" while it has no error, and "" with
+/// the last error set for a NULL or freed job. Borrowed; valid until the job is freed.
 @c public func recraft_job_error_message(_ job: UnsafeRawPointer?) -> UnsafePointer<CChar> {
     jobHandle(job)?.errorMessage ?? UnsafePointer(emptyMessage)
 }
 
 /// Cancels the job locally, from any thread: waiters return at once with
 /// RECRAFT_STATE_CANCELLED. Neither kie nor Recraft can cancel a task, so one the
-/// provider accepted may still run; it can be reopened by id.
+/// provider accepted may still run; it can be reopened by id. Cancelling a job that has
+/// ended returns RECRAFT_OK and changes nothing. Returns RECRAFT_ERR_INVALID_ARGUMENT for
+/// a NULL or freed job.
 @c public func recraft_job_cancel(_ job: OpaquePointer?) -> recraft_status {
     guarded { () throws(RecraftError) in
         try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job").job.cancel()
@@ -117,7 +126,8 @@ private func jobHandle(_ job: UnsafeRawPointer?) -> JobHandle? {
 /// recraft_ function, including recraft_job_download, but must not free the job it is
 /// given (free it later, on your own thread). A job freed before it ends gets no callback.
 /// Set at most one callback per job: a second
-/// call gives RECRAFT_ERR_INVALID_ARGUMENT. Does not take ownership of user_data.
+/// call gives RECRAFT_ERR_INVALID_ARGUMENT, as do a NULL callback and a NULL or freed job.
+/// Does not take ownership of user_data.
 @c public func recraft_job_on_complete(_ job: OpaquePointer?, _ callback: (@convention(c) (OpaquePointer?, recraft_state, UnsafeMutableRawPointer?) -> Void)?,
                                       _ user_data: UnsafeMutableRawPointer?) -> recraft_status {
     guarded { () throws(RecraftError) in

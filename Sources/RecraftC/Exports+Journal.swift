@@ -10,7 +10,9 @@ import Glibc
 /// "error"}], "problems": ["line 7: ..."]}. status is "not_sent" (safe to submit again),
 /// "uncertain" (the billed request went out and no reply was recorded), "in_flight"
 /// (reopen it with recraft_job_open and its task_id), "succeeded", "failed" or "cancelled".
-/// Lines a crash truncated are skipped and named in problems.
+/// Lines a crash truncated are skipped and named in problems. Returns
+/// RECRAFT_ERR_INVALID_CONFIG when the client has no journal_path, RECRAFT_ERR_IO when the
+/// journal cannot be read.
 /// On success *json_out is the caller's; free with recraft_string_free.
 @c public func recraft_journal_list(_ client: OpaquePointer?, _ json_out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> recraft_status {
     guarded { () throws(RecraftError) in
@@ -27,7 +29,10 @@ import Glibc
 /// no webhook_secret is configured). With webhook_secret set, the signature
 /// (X-Webhook-Timestamp, X-Webhook-Signature) is verified first, in constant time and
 /// within a 5-minute window; a bad one gives RECRAFT_ERR_AUTHENTICATION. A waiting job of
-/// this client for the task completes at once. Idempotent.
+/// this client for the task completes at once. Idempotent. Returns
+/// RECRAFT_ERR_INVALID_ARGUMENT for a body that is not a JSON object or names no task,
+/// RECRAFT_ERR_PROTOCOL for a task record it cannot read, RECRAFT_ERR_UNSUPPORTED for a
+/// synchronous provider.
 /// On success *result_json_out is the caller's, {"task_id", "state", "results", "error"};
 /// free with recraft_string_free. Does not take ownership of body or headers_json.
 @c public func recraft_callback_handle(_ client: OpaquePointer?, _ body: UnsafePointer<CChar>?, _ headers_json: UnsafePointer<CChar>?,

@@ -7,7 +7,7 @@ import Glibc
 nonisolated(unsafe) let emptyMessage: UnsafeMutablePointer<CChar> = strdup("")
 private nonisolated(unsafe) let versionString: UnsafeMutablePointer<CChar> = strdup(RecraftKitVersion.version)
 private nonisolated(unsafe) let statusNames: [UnsafeMutablePointer<CChar>] = (0...18).map { raw in
-    strdup(RecraftError.Code(rawValue: Int32(raw)).description)
+    strdup(raw == 0 ? "ok" : RecraftError.Code(rawValue: Int32(raw)).description)
 }
 private nonisolated(unsafe) let unknownStatus: UnsafeMutablePointer<CChar> = strdup("unknown status")
 

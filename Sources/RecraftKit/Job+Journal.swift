@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The job's entries in the client's journal, if it has one.
 extension Job {
     /// Before anything is sent: what was asked, so that a restart can tell what to do.
@@ -7,11 +11,20 @@ extension Job {
             "provider": .string(client.configuration.provider.rawValue),
             "base_url": .string(client.configuration.baseURL),
             "operation": .string(request.operation.rawValue),
-            "image": .string(request.image.description),
+            "image": .string(Self.absolute(request.image)),
             "options": .object(request.options),
         ]
         if let callback = request.callbackURL { event["callback_url"] = .string(callback) }
         try client.journal?.record(event)
+    }
+
+    /// A relative input path is stored absolute, so that a restart from another directory
+    /// can still find the file to submit again.
+    static func absolute(_ image: ImageSource) -> String {
+        guard case .file(let path) = image, !path.hasPrefix("/") else { return image.description }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
     }
 
     /// Just before the billed request goes out: from here a crash leaves the task uncertain.
