@@ -111,6 +111,21 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// The provider stays unavailable for longer than the retries last: the job fails with
+    /// the provider's error, every attempt certainly refused, so the journal says failed.
+    @Test(arguments: [FaultDialect.market, .dedicated, .recraft])
+    func submitRetriesRunOutWithTheProvidersError(_ dialect: FaultDialect) async throws {
+        try await FaultBench.run(dialect) { bench in
+            try bench.sandbox.addFault(SandboxFault(.httpStatus, path: dialect.submitPath, status: 503))
+            let client = try bench.client(["max_retries": "2"])
+            let job = try bench.submit(client)
+            await bench.expectFailed(job, .providerUnavailable, saying: ["try again later"], "HTTP 503 for good")
+            #expect(bench.submitHits == 3, "one try and two retries")
+            #expect(bench.accepted == 0)
+            #expect(try bench.journalEntry(job, in: client)?.status == .failed)
+        }
+    }
+
     /// Retry-After far beyond the job's deadline: the job ends at once, rate limited, saying so.
     @Test(arguments: [FaultDialect.market, .recraft])
     func retryAfterPastTheDeadlineEndsTheJobAtOnce(_ dialect: FaultDialect) async throws {
