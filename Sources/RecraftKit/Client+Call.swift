@@ -5,11 +5,9 @@ extension Client: ProviderAPI {
     /// limit for its kind. No retry here: callers wrap it in `retrying`, which knows
     /// whether a resend is safe.
     func call(_ request: HTTPRequest, kind: RequestKind) async throws(RecraftError) -> HTTPResponse {
-        switch kind {
-        case .submit: try await submitLimiter?.acquire()
-        case .poll: try await pollLimiter?.acquire()
-        case .upload: break
-        }
+        let limiter = limiter(for: kind)
+        let ticket = try await limiter?.acquire()
+        defer { if let ticket { limiter?.finished(ticket) } }
         let idempotent = kind.isIdempotent
         var request = request
         request.headers.append(("Authorization", "Bearer \(configuration.apiKey)"))

@@ -37,7 +37,15 @@ extension Job {
         if provider.isSynchronous { core.withLock { if !$0.state.isTerminal { $0.state = .running } } }
         let submission = try await client.retrying(.submit, deadline: deadline) { () async throws(RecraftError) -> Submission in
             try journalSending()
-            return try await provider.submit(request, offer: offer, through: client)
+            do throws(RecraftError) {
+                return try await provider.submit(request, offer: offer, through: client)
+            } catch where error.code == .protocolError {
+                // The provider answered, so it got the request, but what it said cannot be
+                // read: it may have created the task. Never resend; say how to recover.
+                throw RecraftError(.submitUncertain,
+                    "\(error.message). The provider received the request but its reply could not be read, so the task may exist and may be charged; it was not sent again. Check the provider's dashboard or task list before submitting again",
+                    httpStatus: error.httpStatus, providerCode: error.providerCode)
+            }
         }
         switch submission {
         case .accepted(let taskId):
@@ -81,6 +89,13 @@ extension Job {
                 // a freshly created task a few polls before calling it unknown.
                 unknownStreak += 1
                 continue
+            } catch where Client.isRetryable(error, idempotent: true) {
+                // An outage outlasted the retries: the task is still the provider's, so keep
+                // asking on the schedule until the job's deadline rather than give it up.
+                continue
+            } catch where error.code != .notFound {
+                throw RecraftError(error.code, "\(error.message); task \(taskId) may still finish: reopen it by id to collect it",
+                                   httpStatus: error.httpStatus, providerCode: error.providerCode)
             }
             switch status {
             case .running(let detail):
@@ -103,7 +118,7 @@ extension Job {
         let now = ContinuousClock.now
         if now + wait > deadline {
             if deadline > now { try await sleep(until: deadline) }
-            let limit = client.configuration.jobTimeout.milliseconds / 1000
+            let limit = Double(client.configuration.jobTimeout.milliseconds) / 1000
             throw RecraftError(.timeout,
                 "the job did not finish within \(limit) s (job_timeout_ms); task \(taskId) is not lost: reopen it by id later to collect it")
         }

@@ -141,10 +141,12 @@ public struct JournalEntry: Sendable, Equatable {
             status = event["state"]?.string.flatMap(Status.init(rawValue:)) ?? .failed
             results = event["results"]?.array?.compactMap(\.string) ?? []
             error = event["error"]?.string
-            // A job that failed after the provider took it is still collectable by id
-            // only if it did not end there; a local timeout or cancel keeps it in flight.
-            if taskId != nil, let code = event["error_code"]?.int,
-               code == Int(RecraftError.Code.timeout.rawValue) || code == Int(RecraftError.Code.cancelled.rawValue) {
+            let code = event["error_code"]?.int.map { RecraftError.Code(rawValue: Int32(clamping: $0)) }
+            if code == .submitUncertain {
+                status = .uncertain
+            } else if taskId != nil, status != .succeeded, let code, code != .jobFailed, code != .notFound {
+                // The provider has the task and did not say it failed (a local timeout or
+                // cancel, an outage, a refused key): it is still collectable by id.
                 status = .inFlight
             }
         default:

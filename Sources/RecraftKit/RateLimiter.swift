@@ -1,47 +1,83 @@
 import Synchronization
 
-/// A sliding-window limit: at most `count` grants in any `window`, shared by every job of
-/// a client. kie drops (does not queue) requests over its limit, so the client must never
-/// send them. Grants are reserved in call order, so waiters are served first come, first
-/// served, and a waiter sleeps exactly until its slot.
+/// A sliding-window limit: at most `count` requests reach the provider in any `window`,
+/// shared by every job of a client. kie drops (does not queue) requests over its limit,
+/// so the client must never send them.
+///
+/// The provider counts a request when it reads it, which a busy server does a while after
+/// we wrote it, but always before it replies. So a new request may go only a `window` (and
+/// a margin) after the reply to the request `count` places before it. Until that reply is
+/// in, the limiter waits for it, checking at least every 50 ms; the one cost is that
+/// Recraft's synchronous requests, which reply once the image is done, hold their slot
+/// for their whole run.
 final class RateLimiter: Sendable {
     let count: Int
     let window: Duration
-    /// The times of the last `count` grants, oldest first (a ring).
-    private let grants: Mutex<[ContinuousClock.Instant]>
 
-    /// The window the limiter keeps, a little wider than the provider's: requests reach
-    /// the provider a few milliseconds apart from when they were granted, and one that
-    /// arrives early at the edge of a window would be dropped.
+    struct Ticket: Sendable { let id: UInt64 }
+
+    enum Take {
+        case granted(Ticket)
+        case wait(ContinuousClock.Instant)
+    }
+
+    private struct Grant {
+        let id: UInt64
+        let start: ContinuousClock.Instant
+        var end: ContinuousClock.Instant?
+    }
+
+    private struct State {
+        /// The last `count` grants, oldest first.
+        var grants: [Grant] = []
+        var nextId: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// The window plus a margin for a provider slow to read what it was sent.
     let spacing: Duration
 
     init(count: Int, window: Duration) {
         self.count = max(1, count)
         self.window = window
-        self.spacing = window + min(window * 0.03, .milliseconds(300))
-        self.grants = Mutex([])
+        self.spacing = window + max(.milliseconds(50), min(window * 0.03, .milliseconds(300)))
     }
 
-    /// Reserves the next slot and returns when it is here.
-    func acquire() async throws(RecraftError) {
-        let slot = reserve(now: .now)
-        guard slot > .now else { return }
-        do { try await Task.sleep(until: slot, clock: .continuous) } catch {
-            throw RecraftError(.cancelled, "cancelled while waiting for the rate limit")
+    /// Waits for this request's turn and takes it. Call `finished` when its reply came.
+    func acquire() async throws(RecraftError) -> Ticket {
+        while true {
+            switch take(now: .now) {
+            case .granted(let ticket):
+                return ticket
+            case .wait(let until):
+                do { try await Task.sleep(until: until, clock: .continuous) } catch {
+                    throw RecraftError(.cancelled, "cancelled while waiting for the rate limit")
+                }
+            }
         }
     }
 
-    /// The instant the next grant may happen, recorded as taken.
-    func reserve(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
-        grants.withLock { grants in
-            var slot = now
-            if grants.count >= count {
-                slot = max(now, grants[grants.count - count] + spacing)
+    /// Grants a slot if one is free at `now`, else says when to look again.
+    func take(now: ContinuousClock.Instant) -> Take {
+        state.withLock { state in
+            if state.grants.count >= count {
+                let constraint = state.grants[state.grants.count - count]
+                guard let end = constraint.end else { return .wait(now + .milliseconds(50)) }
+                if end + spacing > now { return .wait(end + spacing) }
             }
-            if let last = grants.last { slot = max(slot, last) }
-            grants.append(slot)
-            if grants.count > count { grants.removeFirst(grants.count - count) }
-            return slot
+            state.nextId += 1
+            state.grants.append(Grant(id: state.nextId, start: now))
+            if state.grants.count > count { state.grants.removeFirst(state.grants.count - count) }
+            return .granted(Ticket(id: state.nextId))
+        }
+    }
+
+    /// Records that the reply to `ticket` came back (or the request failed) at `now`.
+    func finished(_ ticket: Ticket, now: ContinuousClock.Instant = .now) {
+        state.withLock { state in
+            guard let index = state.grants.firstIndex(where: { $0.id == ticket.id }) else { return }
+            state.grants[index].end = now
         }
     }
 

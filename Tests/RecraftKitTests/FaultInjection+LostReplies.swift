@@ -10,8 +10,6 @@ import RecraftSandbox
 /// created, and Retry-After as an HTTP-date.
 @Suite struct FaultInjectionLostReplyTests {
     static let uncertainAdvice = ["may exist", "not sent again"]
-    static let journalBug = "bug: Journal.swift JournalEntry.apply(\"finished\") turns a submitUncertain job into \"failed\", not \"uncertain\""
-    static let malformedBug = "bug: an unreadable HTTP 200 reply to a submit is protocolError (\"try again later\"), though the task may exist"
 
     /// Whether the job's submit goes out on a new connection or on one an earlier job left open.
     enum Connection: String, Sendable { case fresh, reused }
@@ -37,10 +35,8 @@ import RecraftSandbox
         await bench.expectFailed(job, .submitUncertain, saying: uncertainAdvice, context, sourceLocation: sourceLocation)
         #expect(job.id == nil, sourceLocation: sourceLocation)
         let entry = try bench.journalEntry(job, in: client)
-        withKnownIssue(Comment(rawValue: journalBug)) {
-            #expect(entry?.status == .uncertain, "\(bench.dialect) \(context): the journal says \(entry?.status.rawValue ?? "nothing")",
-                    sourceLocation: sourceLocation)
-        }
+        #expect(entry?.status == .uncertain, "\(bench.dialect) \(context): the journal says \(entry?.status.rawValue ?? "nothing")",
+                sourceLocation: sourceLocation)
     }
 
     /// Sends one job through `client` and waits for it, so that the client has a connection open.
@@ -51,9 +47,12 @@ import RecraftSandbox
 
     static let sandboxCases: [LostCase] = FaultDialect.allCases.flatMap { dialect in
         // resetConnection: the sandbox reads the whole request, then resets without acting on it.
-        // stall: the provider acts on it after the client gave up (stall_timeout_ms).
+        // stall: the provider acts on it after the client gave up (stall_timeout_ms). Not for
+        // the synchronous dialects: Recraft is silent while it works, so silence before its
+        // reply is no stall (see syncSilenceBeforeTheReplyIsNoStall).
         // truncateBody: the provider acts on it; half the reply arrives.
-        [LostCase(dialect: dialect, kind: .stall, connection: .fresh)] + [SandboxFault.Kind.resetConnection, .truncateBody].flatMap { kind in
+        (dialect.isSynchronous ? [] : [LostCase(dialect: dialect, kind: .stall, connection: .fresh)])
+            + [SandboxFault.Kind.resetConnection, .truncateBody].flatMap { kind in
             [Connection.fresh, .reused].map { LostCase(dialect: dialect, kind: kind, connection: $0) }
         }
     }
@@ -98,11 +97,9 @@ import RecraftSandbox
             #expect(bench.submitHits == 1, "\(dialect): sent \(bench.submitHits) times")
             let error = job.error
             let entry = try bench.journalEntry(job, in: client)
-            withKnownIssue(Comment(rawValue: Self.malformedBug)) {
-                #expect(error?.code == .submitUncertain, "\(dialect): \(error?.description ?? "")")
-                #expect(error?.message.contains("try again later") == false, "\(dialect): \(error?.description ?? "")")
-                #expect(entry?.status == .uncertain)
-            }
+            #expect(error?.code == .submitUncertain, "\(dialect): \(error?.description ?? "")")
+            #expect(error?.message.contains("try again later") == false, "\(dialect): \(error?.description ?? "")")
+            #expect(entry?.status == .uncertain)
         }
     }
 
@@ -133,7 +130,7 @@ import RecraftSandbox
     /// judges on its average speed over the last few seconds, so the bytes of the request
     /// itself keep a silent reply "fast enough" for several seconds: here a provider silent for
     /// 9 s with stall_timeout_ms 300 is given up on only after about 6-7 s.
-    @Test(arguments: [FaultDialect.market, .recraft])
+    @Test(arguments: [FaultDialect.market, .dedicated])
     func stallTimeoutIsHonouredWithinASecond(_ dialect: FaultDialect) async throws {
         try await FaultBench.run(dialect) { bench in
             try bench.sandbox.addFault(SandboxFault(.stall, path: dialect.submitPath, times: 1, delayMs: 9000))
@@ -146,10 +143,7 @@ import RecraftSandbox
             #expect(state == .failed)
             #expect(job.error?.code == .submitUncertain, "\(dialect): \(job.error?.description ?? "")")
             #expect(bench.submitHits == 1)
-            withKnownIssue("bug: Transfer.swift implements stall_timeout_ms with CURLOPT_LOW_SPEED_TIME (whole seconds, judged on an averaged speed), so a silent provider is given up on after about 7 s whatever the setting",
-                           isIntermittent: true) {
-                #expect(gaveUp < .seconds(3), "\(dialect): gave up \(gaveUp) after sending, with stall_timeout_ms 300")
-            }
+            #expect(gaveUp < .seconds(3), "\(dialect): gave up \(gaveUp) after sending, with stall_timeout_ms 300")
         }
     }
 
@@ -214,6 +208,21 @@ import RecraftSandbox
             await bench.expectSucceeded(job, "429, Retry-After: \(date)")
             #expect(ContinuousClock.now - started >= .milliseconds(900), "Retry-After \(date) not waited out")
             #expect(proxy.requests(dialect.submitPath) == 2)
+        }
+    }
+
+    /// Recraft's synchronous API says nothing while it works on the image, so silence
+    /// before its reply is not a stall: the request waits (bounded by timeout_ms) and the
+    /// job succeeds, with one request.
+    @Test(arguments: [FaultDialect.recraft, .mirror])
+    func syncSilenceBeforeTheReplyIsNoStall(_ dialect: FaultDialect) async throws {
+        try await FaultBench.run(dialect) { bench in
+            try bench.sandbox.addFault(SandboxFault(.stall, path: dialect.submitPath, times: 1, delayMs: 2500))
+            let client = try bench.client(["stall_timeout_ms": "300"])
+            let job = try bench.submit(client, image: try await Self.freshInput(bench))
+            await bench.expectSucceeded(job, "silent for 2.5 s with stall_timeout_ms 300")
+            #expect(bench.submitHits == 1)
+            #expect(bench.accepted == 1)
         }
     }
 }

@@ -79,16 +79,9 @@ import RecraftSandbox
                 await bench.expectSucceeded(job, "state \"\(state)\" 5 times")
                 #expect(job.polls >= 6)
             }
-            if dialect == .dedicated && Int(state) == nil {
-                // max_retries is 3: the fourth unreadable record in a row ends the job.
-                await withKnownIssue(Comment(rawValue: Self.dedicatedStringStatusBug)) { await check() }
-            } else {
-                await check()
-            }
+            await check()
         }
     }
-
-    static let dedicatedStringStatusBug = "bug: DedicatedProvider.decodeRecord throws protocolError for a status that is not a number, so the poll is retried max_retries times and then the job fails instead of polling on"
 
     /// A state the dialect does not define, for good: polling ends at job_timeout_ms with a
     /// timeout that keeps the task id; the journal keeps it in flight, and it can be reopened.
@@ -115,34 +108,30 @@ import RecraftSandbox
                 #expect(await again.wait(timeout: .seconds(30)) == .succeeded, "\(again.error?.description ?? "")")
                 #expect(bench.accepted == 1)
             }
-            if dialect == .dedicated && Int(state) == nil {
-                await withKnownIssue(Comment(rawValue: Self.dedicatedStringStatusBug)) { try await check() }
-            } else {
-                try await check()
-            }
+            try await check()
         }
     }
 
-    /// The provider stays unavailable for longer than the poll retries last: the job ends, but
-    /// its task may well finish, so the id is kept, the journal keeps the job in flight for a
-    /// restart to collect, and reopening it later collects the result.
+    /// The provider stays unavailable for longer than the poll retries last: the task is
+    /// still the provider's, so the job keeps asking on its schedule until its deadline,
+    /// ends in a timeout that names the id, the journal keeps it in flight, and reopening
+    /// it later collects the result.
     @Test(arguments: FaultDialect.asynchronous)
     func pollFailuresThatOutlastTheRetriesKeepTheTaskCollectable(_ dialect: FaultDialect) async throws {
         try await FaultBench.run(dialect) { bench in
             let path = try #require(dialect.pollPath)
             try bench.sandbox.addFault(SandboxFault(.bodyCode, path: path, status: 455, message: "maintenance"))
-            let client = try bench.client(["max_retries": "2"])
+            let client = try bench.client(["max_retries": "2", "job_timeout_ms": "6000"])
             let job = try bench.submit(client)
-            await bench.expectFailed(job, .providerUnavailable, saying: ["try again later"], "poll: maintenance for good")
+            await bench.expectFailed(job, .timeout, saying: ["not lost", "reopen it by id"], "poll: maintenance for good")
             let id = try #require(job.id, "the task id was lost")
+            #expect(job.polls >= 1, "it asked until the deadline")
             let entry = try bench.journalEntry(job, in: client)
             #expect(entry?.taskId == id)
-            withKnownIssue("bug: Job+Run.swift ends the job .failed when poll retries run out, and JournalEntry.apply keeps only timeout/cancelled jobs in flight, so a restart never collects a task that may have succeeded") {
-                #expect(entry?.status == .inFlight, "the journal says \(entry?.status.rawValue ?? "nothing")")
-                #expect(job.error?.message.contains("reopen") == true, "\(job.error?.message ?? "")")
-            }
+            #expect(entry?.status == .inFlight, "the journal says \(entry?.status.rawValue ?? "nothing")")
             bench.sandbox.clearFaults()
-            let again = try client.open(operation: dialect.operation, id: id)
+            // A restarted program, without the short deadline, collects it.
+            let again = try bench.client().open(operation: dialect.operation, id: id)
             #expect(await again.wait(timeout: .seconds(30)) == .succeeded, "\(again.error?.description ?? "")")
             #expect(bench.accepted == 1)
         }

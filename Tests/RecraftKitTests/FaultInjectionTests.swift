@@ -90,9 +90,10 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
                 http(402, .insufficientCredits, ["top up"]),
                 http(422, .invalidInput, ["fix the input"]),
                 http(404, .notFound, ["check the base URL"]),
-                // Recraft has no body codes: kie's envelope on HTTP 200 is a reply it cannot read.
+                // Recraft has no body codes, but resellers answer errors in kie's envelope on
+                // HTTP 200: the client reads it as the error it states.
                 FaultCase(dialect: dialect, label: "HTTP 200, kie body code 401", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 401) },
-                          code: .protocolError, advice: ["no image"]),
+                          code: .authentication, advice: ["check the API key"]),
             ]
         }
         return cases
@@ -132,9 +133,9 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
         try await FaultBench.run(dialect) { bench in
             try bench.sandbox.addFault(SandboxFault(.httpStatus, path: dialect.submitPath, times: 1, status: 429, retryAfter: 60))
             let started = ContinuousClock.now
-            let job = try bench.submit(try bench.client(["job_timeout_ms": "5000"]))
+            let job = try bench.submit(try bench.client(["job_timeout_ms": "30000"]))
             await bench.expectFailed(job, .rateLimited, saying: ["past the job's deadline"], "Retry-After: 60")
-            #expect(ContinuousClock.now - started < .seconds(4), "it should not have waited for the deadline")
+            #expect(ContinuousClock.now - started < .seconds(20), "it should not have waited for the deadline")
             #expect(bench.submitHits == 1)
         }
     }

@@ -3,18 +3,23 @@ import Testing
 @testable import RecraftKit
 
 @Suite struct ReliabilityUnitTests {
-    @Test func rateLimiterGrantsAtMostCountPerWindowInCallOrder() {
-        let limiter = RateLimiter(count: 20, window: .seconds(10))
+    @Test func rateLimiterSpacesWindowsFromReplies() {
+        let limiter = RateLimiter(count: 3, window: .seconds(10))
         let start = ContinuousClock.now
-        let slots = (0..<45).map { _ in limiter.reserve(now: start) }
-        #expect(slots[0..<20].allSatisfy { $0 == start })
-        #expect(slots[20] == start + .seconds(10))
-        #expect(slots[39] == start + .seconds(10))
-        #expect(slots[40] == start + .seconds(20))
-        // Any 10 s window holds at most 20 grants.
-        for (i, slot) in slots.enumerated() where i >= 20 {
-            #expect(slot - slots[i - 20] >= .seconds(10))
+        var tickets: [RateLimiter.Ticket] = []
+        for _ in 0..<3 {
+            guard case .granted(let ticket) = limiter.take(now: start) else { Issue.record("expected a grant"); return }
+            tickets.append(ticket)
         }
+        // The fourth waits for the first request's reply, looking again every 50 ms.
+        guard case .wait(let soon) = limiter.take(now: start + .seconds(30)) else { Issue.record("expected a wait"); return }
+        #expect(soon == start + .seconds(30) + .milliseconds(50))
+        // Its reply came 2 s after it went: the provider had counted it by then.
+        limiter.finished(tickets[0], now: start + .seconds(2))
+        guard case .wait(let free) = limiter.take(now: start + .seconds(3)) else { Issue.record("expected a wait"); return }
+        #expect(free == start + .seconds(2) + limiter.spacing)
+        #expect(limiter.spacing > .seconds(10))
+        guard case .granted = limiter.take(now: free) else { Issue.record("expected a grant"); return }
     }
 
     @Test func rateLimitsParse() throws {

@@ -38,7 +38,10 @@ struct DedicatedProvider: Provider {
     static func decodeRecord(_ data: JSONValue, service: String) throws(RecraftError) -> TaskStatus {
         guard data.object != nil else { throw RecraftError(.protocolError, "\(service) sent a task record with no data") }
         guard let status = data["status"]?.int ?? data["successFlag"]?.int else {
-            throw RecraftError(.protocolError, "\(service) sent a task record with neither status nor successFlag")
+            // Not a number this dialect defines ("pending", null, missing): keep polling;
+            // the job's deadline bounds it.
+            let word = data["status"]?.string ?? data["successFlag"]?.string ?? "unknown"
+            return .running(detail: word.isEmpty ? "unknown" : word)
         }
         switch status {
         case 0:

@@ -16,7 +16,7 @@ struct KieEnvelope {
         }
         guard let json, json.object != nil else {
             throw RecraftError(.protocolError,
-                "\(service) sent a reply that is not a JSON object (HTTP \(response.status), \(response.body.count) bytes); try again later",
+                "\(service) sent a reply that is not a JSON object (HTTP \(response.status), \(response.body.count) bytes)",
                 httpStatus: response.status)
         }
         guard let code = json["code"]?.int else {

@@ -28,6 +28,7 @@ struct RecraftProvider: Provider {
             for (name, value) in fields { body[name] = .string(value) }
             http.body = .bytes(Array(JSONValue.object(body).serialized().utf8), contentType: "application/json")
         }
+        http.stallBeforeReply = false  // Recraft says nothing while it works on the image
         let response = try await api.call(http, kind: .submit)
         return try Self.decode(response, service: preset.serviceName, keyVariable: preset.apiKeyVariable)
     }
@@ -55,6 +56,12 @@ struct RecraftProvider: Provider {
             }
         }
         guard !results.isEmpty else {
+            // Resellers in front of Recraft sometimes answer errors in kie's envelope on
+            // HTTP 200 ({"code": 401, "msg": …}): that is the error, in their words.
+            if let code = json["code"]?.int, code != 200 {
+                let message = json["msg"]?.string ?? json["message"]?.string ?? ""
+                throw KieEnvelope.bodyError(code: code, message: message, httpStatus: response.status, service: service, keyVariable: keyVariable)
+            }
             throw RecraftError(.protocolError, "\(service) answered HTTP \(response.status) with no image", httpStatus: response.status)
         }
         let id = images.first?["image_id"]?.string ?? "local-" + UUID().uuidString.lowercased()

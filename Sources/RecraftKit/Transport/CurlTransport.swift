@@ -78,6 +78,7 @@ final class CurlTransport: @unchecked Sendable {
                 return (inbox.added, inbox.stopping)
             }
             for transfer in added {
+                transfer.started()
                 active[transfer.easy] = transfer
                 curl_multi_add_handle(multi, transfer.easy)
             }
@@ -126,6 +127,10 @@ final class CurlTransport: @unchecked Sendable {
         let sent = requestBytes > 0
         let host = URL(string: transfer.request.url)?.host ?? "the server"
         let detail = String(cString: curl_easy_strerror(result))
+        if transfer.stalled {
+            let seconds = Double(transfer.request.stallTimeout.milliseconds) / 1000
+            return TransportError(kind: .stalled, message: "\(host) sent nothing for \(seconds) s (stall_timeout_ms)", mayHaveBeenSent: sent)
+        }
         if transfer.cancelled.load(ordering: .relaxed) {
             return TransportError(kind: .cancelled, message: "the request was cancelled", mayHaveBeenSent: sent)
         }
@@ -141,9 +146,7 @@ final class CurlTransport: @unchecked Sendable {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return TransportError(kind: .connect, message: "could not connect to \(host) (\(detail)); check the base URL and the network", mayHaveBeenSent: false)
         case CURLE_OPERATION_TIMEDOUT:
-            let stalled = transfer.request.timeout == nil
-            return TransportError(kind: stalled ? .stalled : .timeout,
-                message: "\(host) did not answer in time (\(detail))", mayHaveBeenSent: sent)
+            return TransportError(kind: .timeout, message: "\(host) did not answer in time (\(detail))", mayHaveBeenSent: sent)
         default:
             return TransportError(kind: .other, message: "the request to \(host) failed: \(detail)", mayHaveBeenSent: sent)
         }

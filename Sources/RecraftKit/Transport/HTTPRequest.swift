@@ -18,6 +18,10 @@ struct HTTPRequest: Sendable {
     var timeout: Duration? = .seconds(60)
     /// No byte for this long fails the request.
     var stallTimeout: Duration = .seconds(30)
+    /// Whether silence before the reply starts counts as a stall. Not for Recraft's
+    /// synchronous requests: the server says nothing while it works on the image.
+    var stallBeforeReply = true
+
     /// The reply body may not exceed this many bytes.
     var maxResponseBytes: Int = 16 << 20
     /// When set, the reply body goes to this file instead of memory.

@@ -22,6 +22,12 @@ final class Transfer: @unchecked Sendable {
     var continuation: CheckedContinuation<HTTPResponse, any Error>?
     /// Set from any thread; read by the progress callback on the transport's thread.
     let cancelled = Atomic<Bool>(false)
+    /// The stall timer (libcurl's low-speed limit averages over whole seconds, so a
+    /// silent server outlives a short limit): when a byte last moved, and the counts then.
+    private var lastActivity = ContinuousClock.now
+    private var lastCounts: (Int64, Int64) = (0, 0)
+    private var replyStarted = false
+    private(set) var stalled = false
 
     init(_ request: HTTPRequest, userAgent: String) throws(TransportError) {
         guard let easy = curl_easy_init() else {
@@ -47,8 +53,6 @@ final class Transfer: @unchecked Sendable {
         rk_easy_setopt_string(easy, CURLOPT_USERAGENT, userAgent)
         rk_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout.milliseconds))
         if let timeout = request.timeout { rk_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(timeout.milliseconds)) }
-        rk_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1)
-        rk_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, max(1, Int(request.stallTimeout.milliseconds / 1000)))
         rk_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes))
         if request.freshConnection { rk_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1) }
         if request.followRedirects {
@@ -110,6 +114,27 @@ final class Transfer: @unchecked Sendable {
         rk_easy_setopt_mime(easy, mime)
     }
 
+    /// Called by libcurl about once a second, and on progress: aborts (non-zero) when the
+    /// transfer was cancelled or has moved no byte for the stall timeout.
+    fileprivate func progress(downloaded: Int64, uploaded: Int64) -> Int32 {
+        if cancelled.load(ordering: .relaxed) { return 1 }
+        let now = ContinuousClock.now
+        if (downloaded, uploaded) != lastCounts {
+            lastCounts = (downloaded, uploaded)
+            lastActivity = now
+            return 0
+        }
+        guard request.stallBeforeReply || replyStarted else { return 0 }
+        if now - lastActivity >= request.stallTimeout {
+            stalled = true
+            return 1
+        }
+        return 0
+    }
+
+    /// Marks the transfer as started on the wire (the stall clock runs from here).
+    func started() { lastActivity = .now }
+
     fileprivate func receive(_ chunk: UnsafeRawBufferPointer) -> Int {
         let total = (request.destination == nil ? body.count : bytesWritten) + chunk.count
         if total > request.maxResponseBytes { overflowed = true; return 0 }
@@ -132,6 +157,8 @@ final class Transfer: @unchecked Sendable {
     }
 
     fileprivate func receiveHeader(_ line: UnsafeRawBufferPointer) {
+        replyStarted = true
+        lastActivity = .now
         let text = String(decoding: line, as: UTF8.self)
         if text.hasPrefix("HTTP/") { headers = [:]; return }  // a new response (redirect, 100)
         guard let colon = text.firstIndex(of: ":") else { return }
@@ -164,7 +191,7 @@ private let transferHeader: rk_curl_data_callback = { data, size, count, user in
 }
 
 /// Aborts a cancelled transfer: returning non-zero makes libcurl stop it.
-private let transferProgress: rk_curl_xferinfo_callback = { user, _, _, _, _ in
+private let transferProgress: rk_curl_xferinfo_callback = { user, _, downloaded, _, uploaded in
     guard let user else { return 0 }
-    return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().cancelled.load(ordering: .relaxed) ? 1 : 0
+    return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().progress(downloaded: Int64(downloaded), uploaded: Int64(uploaded))
 }
