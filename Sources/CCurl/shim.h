@@ -47,4 +47,12 @@ static inline CURLMcode rk_multi_setopt_long(CURLM *m, CURLMoption opt, long val
     return curl_multi_setopt(m, opt, value);
 }
 
+#include <sys/syscall.h>
+#include <unistd.h>
+/* Starts writeback of a byte range of a file (sync_file_range(..., SYNC_FILE_RANGE_WRITE));
+ * glibc declares sync_file_range only under _GNU_SOURCE. */
+static inline int rk_sync_file_range_write(int fd, long long offset, long long count) {
+    return (int)syscall(SYS_sync_file_range, fd, offset, count, 2 /* SYNC_FILE_RANGE_WRITE */);
+}
+
 #endif

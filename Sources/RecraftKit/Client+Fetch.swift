@@ -38,6 +38,14 @@ extension Client {
             unlink(partial)
             throw RecraftError(.notFound, "the file host answered HTTP \(response.status) for \(url)", httpStatus: response.status)
         }
+        // Flushed to disk here, not on the transport's thread, so a crash after "done" loses nothing.
+        let fd = Glibc.open(partial, O_WRONLY | O_CLOEXEC)
+        let synced = fd >= 0 && fsync(fd) == 0
+        if fd >= 0 { close(fd) }
+        guard synced else {
+            unlink(partial)
+            throw RecraftError(.io, "could not flush the downloaded file to disk")
+        }
     }
 
     /// Downloads an input image given as a URL to a temporary file, for providers that

@@ -121,7 +121,7 @@ import RecraftSandbox
         try await FaultBench.run(dialect) { bench in
             let path = try #require(dialect.pollPath)
             try bench.sandbox.addFault(SandboxFault(.bodyCode, path: path, status: 455, message: "maintenance"))
-            let client = try bench.client(["max_retries": "2", "job_timeout_ms": "6000"])
+            let client = try bench.client(["max_retries": "2", "job_timeout_ms": "10000"])
             let job = try bench.submit(client)
             await bench.expectFailed(job, .timeout, saying: ["not lost", "reopen it by id"], "poll: maintenance for good")
             let id = try #require(job.id, "the task id was lost")

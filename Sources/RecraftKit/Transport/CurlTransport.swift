@@ -106,7 +106,7 @@ final class CurlTransport: @unchecked Sendable {
     private func finish(_ transfer: Transfer, _ result: CURLcode) {
         guard let continuation = transfer.continuation else { return }
         transfer.continuation = nil
-        let synced = transfer.closeDestination()
+        let synced = transfer.closeDestination(sync: false)
         if result == CURLE_OK {
             guard synced else {
                 continuation.resume(throwing: TransportError(kind: .file, message: "could not flush the downloaded file to disk", mayHaveBeenSent: true))

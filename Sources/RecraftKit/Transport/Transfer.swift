@@ -16,6 +16,7 @@ final class Transfer: @unchecked Sendable {
     private var fd: Int32 = -1
     private(set) var body: [UInt8] = []
     private(set) var bytesWritten = 0
+    private var writebackStarted = 0
     private(set) var headers: [String: String] = [:]
     private(set) var overflowed = false
     private(set) var fileError: String?
@@ -150,6 +151,11 @@ final class Transfer: @unchecked Sendable {
                 offset += written
             }
             bytesWritten += chunk.count
+            // Start writeback while the file arrives, so the final fsync waits only for the tail.
+            if bytesWritten - writebackStarted >= 1 << 20 {
+                _ = rk_sync_file_range_write(fd, Int64(writebackStarted), Int64(bytesWritten - writebackStarted))
+                writebackStarted = bytesWritten
+            }
         } else {
             body.append(contentsOf: chunk)
         }
@@ -168,9 +174,11 @@ final class Transfer: @unchecked Sendable {
     }
 
     /// Finishes the file, if any: flushed to disk so a crash after "done" loses nothing.
-    func closeDestination() -> Bool {
+    /// `sync: false` on the transport's thread: an fsync there would stall every other
+    /// transfer; `Client.fetch` syncs the file on the caller's side instead.
+    func closeDestination(sync: Bool = true) -> Bool {
         guard fd >= 0 else { return true }
-        let ok = fsync(fd) == 0
+        let ok = sync ? fsync(fd) == 0 : true
         close(fd)
         fd = -1
         return ok
