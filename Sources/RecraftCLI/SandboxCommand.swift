@@ -21,7 +21,8 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free one.")
     var port = 0
 
-    @Option(name: .customLong("task-duration-ms"), help: "Time from create to the end of a Market or dedicated task.")
+    @Option(name: [.customLong("task-duration-ms"), .customLong("delay")],
+            help: "Time in ms from create to the end of a Market or dedicated task (--delay for short).")
     var taskDurationMs = 300
 
     @Option(help: "Random spread of the task duration, as a fraction (0.2 = ±20%).")

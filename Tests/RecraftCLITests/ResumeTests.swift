@@ -47,6 +47,36 @@ import Testing
         }
     }
 
+    /// The crash test of issue 4: the process is killed with SIGKILL mid-way (no handler
+    /// runs, nothing is flushed but what the journal already fsync'ed); a new process
+    /// collects every job from the journal, and the sandbox created each task once. A kill
+    /// that lands between a create request and its reply leaves that job uncertain, which
+    /// resume reports rather than resubmits; the count of created tasks holds either way.
+    @Test func aBatchKilledWithSIGKILLIsCollectedByANewProcess() async throws {
+        try await withSandbox(taskDuration: .milliseconds(700)) { sandbox in
+            let cli = try CLI()
+            let inputs = try cli.images(20, in: "photos")
+            let journal = cli.path("work/journal.jsonl")
+            let running = try cli.start(["crisp-upscale", "photos", "--concurrency", "4", "--json", "--journal", journal,
+                                         "--provider", "sandbox", "--base-url", sandbox.baseURL])
+            running.signal(SIGKILL, when: { stdout, _ in stdout.split(separator: "\n").count >= 2 })
+            let killed = try await running.finish()
+            #expect(killed.status != 0)
+            let created = sandbox.stats().tasksCreated
+            #expect(created < 20, "killed mid-way")
+
+            let resumed = try await cli.run(["resume", "--journal", journal, "--json"])
+            let uncertain = resumed.stderr.components(separatedBy: "uncertain: ").count - 1
+            #expect(resumed.status == (uncertain == 0 ? 0 : 1), "\(resumed.stderr)")
+            #expect(sandbox.stats().tasksCreated <= 20, "no task created twice")
+            let missing = inputs.filter {
+                !FileManager.default.fileExists(atPath: $0.replacingOccurrences(of: ".png", with: ".crisp-upscale.png"))
+            }
+            #expect(missing.count == uncertain, "every job but the uncertain ones collected: \(missing)")
+            if uncertain == 0 { #expect(sandbox.stats().tasksCreated == 20, "each task created once") }
+        }
+    }
+
     @Test func neverSentIsSubmittedAndUncertainIsReportedNotResubmitted() async throws {
         try await withSandbox { sandbox in
             let cli = try CLI()
