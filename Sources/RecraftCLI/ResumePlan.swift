@@ -49,11 +49,14 @@ struct ResumePlan {
             case .uncertain:
                 uncertain.append((entry, record))
             case .succeeded:
-                // Collected again only when this tool meant to save it and never did.
-                guard let known, known.saved == nil, let taskId = entry.taskId else { continue }
-                let target = OutputTarget(path: known.record.output, exact: known.record.exact, force: known.record.force)
+                // Collected again only when this tool meant to save it and never did: the
+                // provider finished, but the process died before (or while) downloading.
+                // The record is the sidecar's, or the batch plan's when the process died
+                // before writing the sidecar's line for this job.
+                guard let record, known?.saved == nil, let taskId = entry.taskId else { continue }
+                let target = OutputTarget(path: record.output, exact: record.exact, force: record.force)
                 guard target.existing() == nil else { continue }
-                add(entry, record, .reopen(taskId: taskId), planKey: nil, override: override)
+                add(entry, record, .reopen(taskId: taskId), planKey: planKey, override: override)
             case .failed, .cancelled:
                 continue
             }

@@ -72,7 +72,7 @@ import Testing
             let missing = inputs.filter {
                 !FileManager.default.fileExists(atPath: $0.replacingOccurrences(of: ".png", with: ".crisp-upscale.png"))
             }
-            #expect(missing.count == uncertain, "every job but the uncertain ones collected: \(missing)")
+            #expect(missing.count == uncertain, "every job but the uncertain ones collected: \(missing)\n\(resumed.stderr)\n\(resumed.stdout)")
             if uncertain == 0 { #expect(sandbox.stats().tasksCreated == 20, "each task created once") }
         }
     }
