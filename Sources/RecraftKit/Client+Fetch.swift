@@ -1,3 +1,4 @@
+import Dispatch
 import FoundationEssentials
 
 #if canImport(Glibc)
@@ -38,10 +39,16 @@ extension Client {
             unlink(partial)
             throw RecraftError(.notFound, "the file host answered HTTP \(response.status) for \(url)", httpStatus: response.status)
         }
-        // Flushed to disk here, not on the transport's thread, so a crash after "done" loses nothing.
-        let fd = Glibc.open(partial, O_WRONLY | O_CLOEXEC)
-        let synced = fd >= 0 && fsync(fd) == 0
-        if fd >= 0 { close(fd) }
+        // Flushed to disk so a crash after "done" loses nothing: not on the transport's
+        // thread (it would stall every transfer) nor on the cooperative pool.
+        let synced = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let fd = Glibc.open(partial, O_WRONLY | O_CLOEXEC)
+                let ok = fd >= 0 && fsync(fd) == 0
+                if fd >= 0 { close(fd) }
+                continuation.resume(returning: ok)
+            }
+        }
         guard synced else {
             unlink(partial)
             throw RecraftError(.io, "could not flush the downloaded file to disk")

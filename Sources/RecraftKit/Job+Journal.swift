@@ -5,7 +5,7 @@ import Glibc
 /// The job's entries in the client's journal, if it has one.
 extension Job {
     /// Before anything is sent: what was asked, so that a restart can tell what to do.
-    func journalSubmit(_ request: JobRequest) throws(RecraftError) {
+    func journalSubmit(_ request: JobRequest) async throws(RecraftError) {
         var event: [String: JSONValue] = [
             "event": "submit", "ref": .string(ref),
             "provider": .string(client.configuration.provider.rawValue),
@@ -15,7 +15,7 @@ extension Job {
             "options": .object(request.options),
         ]
         if let callback = request.callbackURL { event["callback_url"] = .string(callback) }
-        try client.journal?.record(event)
+        try await client.journal?.record(event)
     }
 
     /// A relative input path is stored absolute, so that a restart from another directory
@@ -28,12 +28,12 @@ extension Job {
     }
 
     /// Just before the billed request goes out: from here a crash leaves the task uncertain.
-    func journalSending() throws(RecraftError) {
-        try client.journal?.record(["event": "sending", "ref": .string(ref)])
+    func journalSending() async throws(RecraftError) {
+        try await client.journal?.record(["event": "sending", "ref": .string(ref)])
     }
 
-    func journalAccepted(_ taskId: String) throws(RecraftError) {
-        try client.journal?.record(["event": "accepted", "ref": .string(ref), "task_id": .string(taskId),
+    func journalAccepted(_ taskId: String) async throws(RecraftError) {
+        try await client.journal?.record(["event": "accepted", "ref": .string(ref), "task_id": .string(taskId),
                                     "operation": .string(operation.rawValue)])
     }
 
@@ -51,7 +51,7 @@ extension Job {
             event["error"] = .string(error.message)
             event["error_code"] = .number(Double(error.code.rawValue))
         }
-        try? journal.record(event)
+        journal.recordLater(event)
     }
 }
 

@@ -18,7 +18,7 @@ extension Job {
 
     private func submit(_ request: JobRequest, offer: Offer) async throws(RecraftError) {
         let provider = client.provider
-        try journalSubmit(request)
+        try await journalSubmit(request)
         var request = request
         var downloaded: String?
         defer { if let downloaded { unlink(downloaded) } }
@@ -36,7 +36,7 @@ extension Job {
         }
         if provider.isSynchronous { core.withLock { if !$0.state.isTerminal { $0.state = .running } } }
         let submission = try await client.retrying(.submit, deadline: deadline) { () async throws(RecraftError) -> Submission in
-            try journalSending()
+            try await journalSending()
             do throws(RecraftError) {
                 return try await provider.submit(request, offer: offer, through: client)
             } catch where error.code == .protocolError {
@@ -49,7 +49,7 @@ extension Job {
         }
         switch submission {
         case .accepted(let taskId):
-            try? journalAccepted(taskId)  // the task exists now: never let a full disk lose it
+            try? await journalAccepted(taskId)  // the task exists now: never let a full disk lose it
             let live = core.withLock { core -> Bool in
                 core.taskId = taskId  // kept even if cancelled meanwhile: the task exists
                 guard !core.state.isTerminal else { return false }
@@ -59,7 +59,7 @@ extension Job {
             if live { client.register(self, taskId: taskId) }
         case .finished(let taskId, let results):
             core.withLock { $0.taskId = taskId }
-            try? journalAccepted(taskId)
+            try? await journalAccepted(taskId)
             finish(.succeeded, results: results)
         }
     }

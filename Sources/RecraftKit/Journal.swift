@@ -1,3 +1,4 @@
+import Dispatch
 import FoundationEssentials
 import Synchronization
 
@@ -13,6 +14,9 @@ import Glibc
 public final class Journal: Sendable {
     let path: String
     private let fd: Mutex<Int32>
+    /// Writes happen here, in order, off Swift's cooperative pool: an fsync blocks its
+    /// thread for milliseconds, and that pool has only as many threads as cores.
+    private let queue = DispatchQueue(label: "recraft-journal")
 
     // `read(path:)` is the public face: what a journal holds, for a restarted program.
 
@@ -28,7 +32,23 @@ public final class Journal: Sendable {
     deinit { fd.withLock { _ = close($0) } }
 
     /// Appends one event and flushes it to disk before returning.
-    func record(_ event: [String: JSONValue]) throws(RecraftError) {
+    func record(_ event: [String: JSONValue]) async throws(RecraftError) {
+        let failure: RecraftError? = await withCheckedContinuation { continuation in
+            queue.async {
+                do throws(RecraftError) { try self.append(event); continuation.resume(returning: nil) } catch {
+                    continuation.resume(returning: error)
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Appends one event without waiting for it (in order with every other event).
+    func recordLater(_ event: [String: JSONValue]) {
+        queue.async { try? self.append(event) }
+    }
+
+    private func append(_ event: [String: JSONValue]) throws(RecraftError) {
         var event = event
         event["v"] = .number(1)
         event["time"] = .number((Date().timeIntervalSince1970 * 1000).rounded())

@@ -2,6 +2,7 @@
 // signals, against a sandbox started in this test process.
 
 import Foundation
+import TestSupport
 import RecraftSandbox
 import Testing
 
@@ -42,7 +43,7 @@ struct CLI {
         let candidates = [bundle, bundle.deletingLastPathComponent(), package.appendingPathComponent(".build/debug")]
             .map { $0.appendingPathComponent("recraft-cli").path }
         if let found = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) { return found }
-        let build = Process()
+        let build = ChildProcess()
         build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         build.arguments = ["swift", "build", "--product", "recraft-cli", "--package-path", package.path]
         do { try build.run() } catch { throw CLIError("cannot run swift build: \(error)") }
@@ -56,7 +57,7 @@ struct CLI {
 
     /// Starts the CLI; stdout and stderr go to files (no pipe to fill up and block it).
     func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> RunningCLI {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: try Self.executable.get())
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -104,7 +105,7 @@ struct CLI {
 }
 
 struct RunningCLI {
-    let process: Process
+    let process: ChildProcess
     let stdoutPath: String
     let stderrPath: String
 

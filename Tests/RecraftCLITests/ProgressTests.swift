@@ -2,6 +2,7 @@
 // pseudo-terminal), never when it is a file (the other tests).
 
 import Foundation
+import TestSupport
 import RecraftSandbox
 import Synchronization
 import Testing
@@ -12,7 +13,7 @@ import Testing
             let cli = try CLI()
             try cli.images(6, in: "photos")
             let terminal = try PseudoTerminal()
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: try CLI.executable.get())
             process.arguments = ["crisp-upscale", "photos", "--concurrency", "2", "--no-journal",
                                  "--provider", "sandbox", "--base-url", sandbox.baseURL]

@@ -2,6 +2,7 @@
 // SIGTERM / SIGINT end it cleanly with status 0.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class CLITests: XCTestCase {
@@ -22,11 +23,11 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(info.string("msg"), "recordInfo is null")
         }
     ) async throws {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = try executable()
         process.arguments = ["sandbox", "--port", "0", "--task-duration-ms", "20"] + extraArguments
         let stdout = Pipe()
-        process.standardOutput = stdout
+        process.standardOutput = stdout.fileHandleForWriting
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 
@@ -74,10 +75,10 @@ final class CLITests: XCTestCase {
 
     func testRejectsBadOptions() throws {
         for arguments in [["--spread", "3"], ["--fault", "{\"kind\":\"stall\"}"], ["--rate-limit", "/x=5"]] {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = try executable()
             process.arguments = ["sandbox"] + arguments
-            process.standardError = Pipe()
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()
             process.waitUntilExit()
             XCTAssertNotEqual(process.terminationStatus, 0, "\(arguments)")
