@@ -122,9 +122,14 @@ final class CurlTransport: @unchecked Sendable {
     }
 
     private func error(for transfer: Transfer, _ result: CURLcode) -> TransportError {
+        // Sent, as far as anyone can tell, once a connection existed: libcurl counts request
+        // bytes only when a write completes, and a partial write may still have reached the
+        // server. Only a failure to connect at all proves nothing went out.
         var requestBytes = 0
         rk_easy_getinfo_long(transfer.easy, CURLINFO_REQUEST_SIZE, &requestBytes)
-        let sent = requestBytes > 0
+        var connectMicroseconds: curl_off_t = 0
+        rk_easy_getinfo_off(transfer.easy, CURLINFO_CONNECT_TIME_T, &connectMicroseconds)
+        let sent = requestBytes > 0 || connectMicroseconds > 0
         let host = URL(string: transfer.request.url)?.host ?? "the server"
         let detail = String(cString: curl_easy_strerror(result))
         if transfer.stalled {

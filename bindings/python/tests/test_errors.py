@@ -93,7 +93,9 @@ def test_last_error_is_per_thread() -> None:
     ({"kind": "bodyCode", "path": "/api/v1/jobs/createTask", "status": 402}, recraft.InsufficientCreditsError, "402"),
     ({"kind": "bodyCode", "path": "/api/v1/jobs/createTask", "status": 455}, recraft.ProviderUnavailableError, "455"),
     ({"kind": "bodyCode", "path": "/api/v1/jobs/createTask", "status": 401}, recraft.AuthenticationError, "401"),
-    ({"kind": "malformedJSON", "path": "/api/v1/jobs/recordInfo"}, recraft.ProtocolError, None),
+    # An unreadable poll reply is retried until the job's deadline (the task is the provider's);
+    # an unreadable upload reply, with no retries left, is a protocol error.
+    ({"kind": "malformedJSON", "path": "/api/file-stream-upload"}, recraft.ProtocolError, None),
     ({"kind": "resetConnection", "path": "/api/v1/jobs/createTask"}, recraft.SubmitUncertainError, None),
     ({"kind": "failTask", "path": "/api/v1/jobs/createTask", "failCode": "500", "message": "model crashed"},
      recraft.JobFailedError, "500"),
