@@ -47,9 +47,10 @@ let package = Package(
         .executableTarget(name: "RecraftExample", dependencies: ["RecraftKit"]),
         // The fuzz target over every decoder; see its main.swift for how to run it.
         .executableTarget(name: "RecraftFuzz", dependencies: ["RecraftKit"]),
-        .testTarget(name: "RecraftKitTests", dependencies: ["RecraftKit", "RecraftSandbox"]),
+        .testTarget(name: "RecraftKitTests", dependencies: ["RecraftKit", "RecraftSandbox", "TestSupport"]),
         .testTarget(name: "RecraftSandboxTests", dependencies: ["RecraftSandbox", "TestSupport"]),
-        // Runs programs for the tests without Foundation's Process (see ChildProcess.swift).
+        // What several test targets share: PNG fixtures, and running programs without
+        // Foundation's Process (see ChildProcess.swift).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RecraftCTests", dependencies: ["RecraftC", "RecraftKit", "RecraftSandbox"]),
         .testTarget(name: "RecraftCLITests", dependencies: ["RecraftSandbox", "TestSupport"]),

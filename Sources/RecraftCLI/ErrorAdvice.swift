@@ -7,29 +7,7 @@ import RecraftKit
 
 enum ErrorAdvice {
     /// `authentication`, `insufficient_credits`, …: the names scripts match in `--json`.
-    static func name(_ code: RecraftError.Code) -> String {
-        switch code {
-        case .invalidArgument: "invalid_argument"
-        case .invalidConfig: "invalid_config"
-        case .unsupported: "unsupported"
-        case .invalidInput: "invalid_input"
-        case .authentication: "authentication"
-        case .insufficientCredits: "insufficient_credits"
-        case .rateLimited: "rate_limited"
-        case .providerUnavailable: "provider_unavailable"
-        case .notFound: "not_found"
-        case .jobFailed: "job_failed"
-        case .timeout: "timeout"
-        case .cancelled: "cancelled"
-        case .network: "network"
-        case .io: "io"
-        case .protocolError: "protocol"
-        case .submitUncertain: "submit_uncertain"
-        case .notReady: "not_ready"
-        case .internal: "internal"
-        default: "error_\(code.rawValue)"
-        }
-    }
+    static func name(_ code: RecraftError.Code) -> String { code.name }
 
     /// The key was missing or refused, or the credits ran out: every other job would
     /// fail the same way, so a batch stops submitting and exits 3.

@@ -3,6 +3,7 @@
 import Foundation
 import RecraftSandbox
 import Testing
+import TestSupport
 
 @Suite struct OperationTests {
     @Test func oneFileIsSavedNextToItsInputAndNeverOverwritten() async throws {

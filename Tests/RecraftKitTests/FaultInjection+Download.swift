@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RecraftKit
 import RecraftSandbox
+import TestSupport
 
 /// A result file that went missing: the download fails notFound with advice; the job
 /// itself still succeeded, and a later download works.

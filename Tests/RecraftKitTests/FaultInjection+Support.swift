@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RecraftKit
 import RecraftSandbox
+import TestSupport
 
 /// The provider shapes the fault-injection suite runs every fault against.
 enum FaultDialect: String, CaseIterable, Sendable, CustomTestStringConvertible {

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Testing
 @testable import RecraftKit
+import TestSupport
 
 /// A short, deterministic fuzz run on every `swift test`: the corpus in Tests/FuzzCorpus,
 /// mutated, plus random JSON shaped like provider replies, fed to every decoder

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Testing
 @testable import RecraftKit
 import RecraftSandbox
+import TestSupport
 
 /// Refusals before anything is sent: each names the limit and the actual value, and the
 /// sandbox sees no request at all.

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Testing
 @testable import RecraftKit
 import RecraftSandbox
+import TestSupport
 
 @Suite struct JournalAndCallbackTests {
     @Test func journalRecordsEveryJobAndARestartCollectsInFlightOnes() async throws {

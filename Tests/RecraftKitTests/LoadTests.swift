@@ -5,6 +5,7 @@ import RecraftSandbox
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// A thousand jobs in flight at once from one client: all complete, on a bounded number

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Testing
 @testable import RecraftKit
 import RecraftSandbox
+import TestSupport
 
 /// The client against the in-process sandbox, over real HTTP on loopback.
 @Suite struct MarketIntegrationTests {

@@ -3,6 +3,7 @@ import FoundationXML
 import Testing
 @testable import RecraftKit
 import RecraftSandbox
+import TestSupport
 
 /// Every preset × operation pair a provider offers, end to end against the sandbox:
 /// submit → wait → download, and the output checked (dimensions, alpha, SVG).

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Testing
 @testable import RecraftKit
+import TestSupport
 
 @Suite struct ReliabilityUnitTests {
     @Test func rateLimiterSpacesWindowsFromReplies() {

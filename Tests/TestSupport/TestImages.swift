@@ -1,9 +1,9 @@
-import Foundation
+import FoundationEssentials
 
 /// Small real PNGs for tests, written with stored (uncompressed) deflate blocks so no
 /// codec is needed, and a reader of PNG dimensions for checking results.
-enum TestImages {
-    static func png(width: Int, height: Int) -> [UInt8] {
+public enum TestImages {
+    public static func png(width: Int, height: Int) -> [UInt8] {
         var raw: [UInt8] = []
         raw.reserveCapacity((width * 3 + 1) * height)
         for y in 0..<height {
@@ -30,14 +30,14 @@ enum TestImages {
     }
 
     /// Width and height from a PNG's IHDR, or nil if `bytes` is not a PNG.
-    static func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
+    public static func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         guard bytes.count >= 24, bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) else { return nil }
         func int(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
         return (int(16), int(20))
     }
 
     /// Writes a PNG into a fresh temporary directory and returns its path.
-    static func file(width: Int, height: Int, name: String = "input.png") throws -> String {
+    public static func file(width: Int, height: Int, name: String = "input.png") throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("recraft-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = directory.appendingPathComponent(name)
