@@ -157,7 +157,7 @@ bench-quick: $(if $(SKIP_BUILD),,build)
 
 # --------------------------------------------------------------------------- demo
 
-demo: build
+demo: deps build
 	RECRAFT_CLI=$(CLI) SWIFT=$(SWIFT) SCRATCH=$(SCRATCH) PYTHON=$(PYTHON) bash scripts/demo.sh
 
 # --------------------------------------------------------------------------- install
