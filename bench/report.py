@@ -38,7 +38,7 @@ def render(r: dict) -> str:
         "",
         "Everything talks to the sandbox (`recraft-cli sandbox`, "
         f"{'release' if 'release' in r.get('sandbox_cli', '') else 'debug'} build) on loopback, a fresh one per "
-        "run. *library* is `bench/lib_bench.c` on `out/lib/librecraft.so` (the README's way: submit, "
+        "run. *library* is `bench/lib_bench.c` on the library named above (the README's way: submit, "
         "completion callbacks, our own threads for downloads); *python-threads* is `bench/python_threads.py` "
         "(`requests`, `ThreadPoolExecutor(32)`, a poll every 0.5 s, no rate limit, no retry); *curl-multi* is "
         "`bench/curl_multi.c` (one thread, libcurl multi, the same HTTP calls as the library, no extra logic). "
