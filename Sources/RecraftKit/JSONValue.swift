@@ -92,3 +92,8 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
     public var isNull: Bool { self == .null }
 }
+
+/// Lets a string literal stand for a JSON string (`["event": "submit"]`).
+extension JSONValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+}

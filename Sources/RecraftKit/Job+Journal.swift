@@ -54,7 +54,3 @@ extension Job {
         journal.recordLater(event)
     }
 }
-
-extension JSONValue: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self = .string(value) }
-}
