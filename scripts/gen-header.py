@@ -410,6 +410,23 @@ PREAMBLE = """\
  * while another thread may still be using it. The last error (below) is kept per
  * thread.
  *
+ * Lifetime: returning from main, exit() or a signal's default action may happen at
+ * any moment, with any number of jobs in flight, freed or not: the library's exit
+ * handler stops its threads before libcurl's TLS library is torn down, and nothing
+ * more is sent or ended after that. No shutdown call is needed. Jobs in flight at
+ * exit stay in the journal as they were (in flight with their task id, or
+ * uncertain), so `recraft resume` / recraft_job_open collect them later. Exit from
+ * inside a completion callback is allowed too.
+ *
+ * Fork: after fork() a child has none of the parent's threads. A client created
+ * before the fork makes itself new connections and a new thread when the child uses
+ * it; jobs submitted by the parent cannot be waited on or downloaded in the child
+ * (RECRAFT_ERR_UNSUPPORTED: reopen them by id). Once the parent has run jobs, the
+ * task threads they used do not survive a fork, and a child's recraft_submit and
+ * recraft_job_open fail with RECRAFT_ERR_UNSUPPORTED instead of hanging: create
+ * clients and run jobs only in processes that fork no more (workers), or start
+ * workers with exec (Python's "spawn" or "forkserver").
+ *
  * Ownership, in fixed phrases in every function's comment:
  *   "caller owns; free with recraft_X_free / recraft_string_free": the returned
  *       object or string is yours, release it with that function;

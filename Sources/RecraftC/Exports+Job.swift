@@ -30,6 +30,7 @@ import Glibc
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")
         let out = try output(state_out, "state_out")
+        try handle.job.checkOwner()
         out.pointee = recraft_state(handle.job.waitBlocking(timeout: timeout_ms < 0 ? nil : .milliseconds(timeout_ms)))
     }
 }
@@ -62,6 +63,7 @@ import Glibc
         let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")
         let target = try argument(path, "path")
         guard !target.isEmpty else { throw RecraftError(.invalidArgument, "path is empty: pass a file or directory path") }
+        try handle.job.checkOwner()
         _ = try handle.job.downloadBlocking(Int(min(index, UInt(Int.max))), to: target)
     }
 }

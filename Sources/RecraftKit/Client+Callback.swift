@@ -19,24 +19,25 @@ extension Client {
     /// completes the client's job for that task at once, with no further polling.
     /// Idempotent: a repeated callback changes nothing.
     public func handleCallback(body: [UInt8], headers: [String: String], now: Date = Date()) throws(RecraftError) -> CallbackOutcome {
-        guard provider is MarketProvider || provider is DedicatedProvider else {
+        guard provider.sendsCallbacks else {
             throw RecraftError(.unsupported, "\(configuration.provider.rawValue) sends no callbacks")
         }
-        guard body.count <= configuration.maxResponseBytes, let json = JSONValue.parse(body), json.object != nil else {
-            throw RecraftError(.invalidArgument, "the callback body is not a JSON object")
+        // Cheap checks first: whoever can reach the callback URL chooses these bytes.
+        let signature = configuration.webhookSecret == nil ? nil : try signedHeaders(headers, now: now)
+        guard body.count <= Self.callbackMaxBytes, let json = JSONValue.parse(body), json.object != nil else {
+            throw RecraftError(.invalidArgument, "the callback body is not a JSON object of at most \(Self.callbackMaxBytes) bytes")
         }
         let data = json["data"] ?? .null
         let taskId = [data["task_id"], data["taskId"], json["taskId"]].compactMap { $0?.string }.first { !$0.isEmpty }
         guard let taskId else { throw RecraftError(.invalidArgument, "the callback names no task (no data.taskId)") }
-        if let secret = configuration.webhookSecret {
-            try verifySignature(taskId: taskId, headers: headers, secret: secret, now: now)
+        guard TaskIdentifier.isValid(taskId) else {
+            throw RecraftError(.invalidArgument, "the callback's task id is too long or holds control characters or a slash")
         }
-        let service = configuration.provider.serviceName
-        let status = provider is DedicatedProvider
-            ? try DedicatedProvider.decodeRecord(data, service: service)
-            : try MarketProvider.decodeRecord(data, service: service)
+        if let secret = configuration.webhookSecret, let signature {
+            try verifySignature(taskId: taskId, signed: signature, secret: secret)
+        }
         let outcome: CallbackOutcome
-        switch status {
+        switch try provider.callbackStatus(data, service: configuration.provider.serviceName) {
         case .running: outcome = CallbackOutcome(taskId: taskId, state: .running, results: [], error: nil)
         case .succeeded(let results): outcome = CallbackOutcome(taskId: taskId, state: .succeeded, results: results, error: nil)
         case .failed(let error): outcome = CallbackOutcome(taskId: taskId, state: .failed, results: [], error: redacted(error))
@@ -47,19 +48,33 @@ extension Client {
         return outcome
     }
 
-    private func verifySignature(taskId: String, headers: [String: String], secret: String, now: Date) throws(RecraftError) {
+    /// Callbacks are small; anything bigger is refused before it is parsed.
+    static let callbackMaxBytes = 1 << 20
+
+    /// The signature headers, checked for presence, form and freshness (not yet the HMAC,
+    /// which needs the task id from the body).
+    private func signedHeaders(_ headers: [String: String], now: Date) throws(RecraftError) -> (timestamp: String, signature: String) {
         let lower = Dictionary(headers.map { ($0.key.lowercased(), $0.value.trimmed) }, uniquingKeysWith: { $1 })
         guard let timestamp = lower["x-webhook-timestamp"], let signature = lower["x-webhook-signature"] else {
             throw RecraftError(.authentication, "the callback is not signed (no X-Webhook-Timestamp / X-Webhook-Signature) but webhook_secret is set: refuse it")
         }
-        guard let seconds = Int(timestamp) else {
+        // Anyone who can reach the callback URL controls this header: compare without
+        // arithmetic that could overflow (Int64.min has no absolute value).
+        guard timestamp.utf8.count <= 20, let seconds = Int64(timestamp) else {
             throw RecraftError(.authentication, "the callback's X-Webhook-Timestamp \"\(timestamp.prefix(40))\" is not Unix seconds")
         }
-        guard abs(Int(now.timeIntervalSince1970) - seconds) <= Self.callbackTolerance else {
+        let clock = now.timeIntervalSince1970.rounded(.down)
+        let current = clock.isFinite && abs(clock) < 1e15 ? Int64(clock) : 0
+        let (difference, overflow) = current.subtractingReportingOverflow(seconds)
+        guard !overflow, difference.magnitude <= UInt64(Self.callbackTolerance) else {
             throw RecraftError(.authentication, "the callback's timestamp is more than \(Self.callbackTolerance) s from now: a replay, or a clock to fix")
         }
-        let expected = SHA256.hmac(key: Array(secret.utf8), message: Array("\(taskId).\(timestamp)".utf8))
-        let given = Data(base64Encoded: signature).map { [UInt8]($0) } ?? []
+        return (timestamp, signature)
+    }
+
+    private func verifySignature(taskId: String, signed: (timestamp: String, signature: String), secret: String) throws(RecraftError) {
+        let expected = SHA256.hmac(key: Array(secret.utf8), message: Array("\(taskId).\(signed.timestamp)".utf8))
+        let given = signed.signature.utf8.count <= 256 ? Data(base64Encoded: signed.signature).map { [UInt8]($0) } ?? [] : []
         guard constantTimeEqual(expected, given) else {
             throw RecraftError(.authentication, "the callback's signature does not match: check webhook_secret (kie's webhookHmacKey)")
         }

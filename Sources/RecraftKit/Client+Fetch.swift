@@ -6,69 +6,134 @@ import Glibc
 #endif
 
 extension Client {
-    /// GETs a file (a result, or an input a provider wants as bytes) into `partial`.
-    /// No Authorization header: file hosts are not the provider's API and never see the key.
+    /// GETs a file (a result, or an input a provider wants as bytes) into `partial`, which
+    /// the caller created (`PartialFile`). No Authorization header: file hosts are not the
+    /// provider's API and never see the key. Redirects (5 at most) are followed here, each
+    /// hop checked by `URLPolicy` first, so a redirect cannot lead to plain http.
+    /// Bounded by `Deadline.current`, `timeout` and the minimum speed.
     func fetch(_ url: String, to partial: String) async throws(RecraftError) {
-        if url.lowercased().hasPrefix("http://") && !configuration.allowInsecureHTTP && !Configuration.isLoopback(url) {
-            throw RecraftError(.protocolError, "\(url) uses plain http to a remote host; set \"allow_insecure_http\": true to accept it")
-        }
-        var request = HTTPRequest(.get, url)  // no Authorization: never send the key to a file host
-        request.connectTimeout = configuration.connectTimeout
-        request.timeout = nil  // a large file may take long; a stalled one may not
-        request.stallTimeout = configuration.stallTimeout
-        request.maxResponseBytes = configuration.maxDownloadBytes
-        request.destination = partial
-        request.followRedirects = true
-        let response: HTTPResponse
         do throws(RecraftError) {
-            response = try await retrying(.upload) { () async throws(RecraftError) -> HTTPResponse in
-                let response: HTTPResponse
-                do { response = try await transport.perform(request) } catch let error as TransportError {
-                    throw Client.classify(error, idempotent: true)
-                } catch { throw RecraftError(.internal, "\(error)") }
-                if (500...599).contains(response.status) || response.status == 429 {
-                    throw RecraftError(.providerUnavailable, "the file host answered HTTP \(response.status)", httpStatus: response.status)
+            var location = url
+            for hop in 0...Self.maxRedirects {
+                try URLPolicy.check(location, allowInsecure: configuration.allowInsecureHTTP,
+                                    what: hop == 0 ? "the file URL" : "the redirect from \(url)", code: .protocolError)
+                let response = try await fetchOnce(location, to: partial)
+                if (300..<400).contains(response.status), let next = response.redirectURL {
+                    guard hop < Self.maxRedirects else {
+                        throw RecraftError(.protocolError, "\(url) redirects more than \(Self.maxRedirects) times", httpStatus: response.status)
+                    }
+                    location = next
+                    continue
                 }
-                return response
+                guard (200..<300).contains(response.status) else {
+                    throw RecraftError(.notFound, "the file host answered HTTP \(response.status) for \(url)", httpStatus: response.status)
+                }
+                break
             }
+            try await Self.flush(partial)
         } catch {
             unlink(partial)
             throw error
         }
-        guard (200..<300).contains(response.status) else {
-            unlink(partial)
-            throw RecraftError(.notFound, "the file host answered HTTP \(response.status) for \(url)", httpStatus: response.status)
+    }
+
+    static let maxRedirects = 5
+
+    private func fetchOnce(_ url: String, to partial: String) async throws(RecraftError) -> HTTPResponse {
+        try await retrying(.download) { () async throws(RecraftError) -> HTTPResponse in
+            var request = HTTPRequest(.get, url)  // no Authorization: never send the key to a file host
+            request.connectTimeout = configuration.connectTimeout
+            request.timeout = try Deadline.capped(configuration.downloadTimeout)
+            request.stallTimeout = configuration.stallTimeout
+            request.minimumSpeed = Deadline.minimumSpeed
+            request.maxResponseBytes = configuration.maxDownloadBytes
+            request.destination = partial
+            let response: HTTPResponse
+            do throws(TransportError) { response = try await transport.perform(request) } catch { throw RetryPolicy.classify(error, kind: .download) }
+            if (500...599).contains(response.status) || response.status == 429 {
+                var error = RecraftError(.providerUnavailable, "the file host answered HTTP \(response.status)", httpStatus: response.status)
+                error.retryAfter = RetryAfter.parse(response.headers["retry-after"])
+                throw error
+            }
+            return response
         }
-        // Flushed to disk so a crash after "done" loses nothing: not on the transport's
-        // thread (it would stall every transfer) nor on the cooperative pool.
+    }
+
+    /// Flushes a finished download to disk, so a crash after "done" loses nothing: not on
+    /// the transport's thread (it would stall every transfer) nor on the cooperative pool.
+    private static func flush(_ partial: String) async throws(RecraftError) {
         let synced = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let fd = Glibc.open(partial, O_WRONLY | O_CLOEXEC)
+                let fd = Glibc.open(partial, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
                 let ok = fd >= 0 && fsync(fd) == 0
                 if fd >= 0 { close(fd) }
                 continuation.resume(returning: ok)
             }
         }
-        guard synced else {
-            unlink(partial)
-            throw RecraftError(.io, "could not flush the downloaded file to disk")
-        }
+        guard synced else { throw RecraftError(.io, "could not flush the downloaded file to disk") }
     }
 
     /// Downloads an input image given as a URL to a temporary file, for providers that
     /// take bytes only. The caller removes the file.
     func fetchInput(_ url: String) async throws(RecraftError) -> String {
-        var template = Array("/tmp/recraft-input-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw RecraftError(.io, "cannot create a temporary file: \(String(cString: strerror(errno)))") }
-        close(fd)
-        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let path = try PartialFile.create(template: "/tmp/recraft-input-XXXXXX")
+        let fetched = await Deadline.$current.withValue(Deadline.current ?? .now + configuration.downloadTimeout) {
+            () async -> Result<Void, RecraftError> in
+            do throws(RecraftError) { return .success(try await fetch(url, to: path)) } catch { return .failure(error) }
+        }
         do throws(RecraftError) {
-            try await fetch(url, to: path)
+            try fetched.get()
         } catch {
             unlink(path)
             throw RecraftError(error.code, "cannot fetch the input image: \(error.message)", httpStatus: error.httpStatus)
         }
         return path
+    }
+}
+
+/// Files that receive a download before it is renamed into place: created exclusively
+/// under a fresh random name, never through a symlink, so two downloads to one target
+/// cannot share one and a planted link cannot redirect the write.
+enum PartialFile {
+    /// A new empty file beside `target`, e.g. `photo.png` → `.photo.png.recraft-Ab12Cd`.
+    static func create(beside target: String) throws(RecraftError) -> String {
+        let slash = target.lastIndex(of: "/")
+        let folder = slash.map { String(target[...$0]) } ?? ""
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        return try create(template: "\(folder).\(name).recraft-XXXXXX")
+    }
+
+    /// mkstemp: O_CREAT | O_EXCL with a random suffix for the X's.
+    static func create(template: String) throws(RecraftError) -> String {
+        var bytes = Array(template.utf8CString)
+        let fd = bytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw RecraftError(.io, "cannot create a file beside \(template.dropLast(6)): \(String(cString: strerror(errno)))")
+        }
+        // Results are ordinary files: give them the permissions a plain create would.
+        fchmod(fd, 0o644 & ~processUmask)
+        close(fd)
+        return String(decoding: bytes.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// The process's umask, read without changing it (umask(2) can only set it, and setting
+/// it even briefly would race with other threads creating files).
+private let processUmask: mode_t = {
+    guard let status = try? String(decoding: PartialFile.readSmall("/proc/self/status"), as: UTF8.self),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+          let value = mode_t(line.dropFirst(6).trimmed, radix: 8) else { return 0o022 }
+    return value
+}()
+
+extension PartialFile {
+    /// A small file's bytes (a /proc file: size unknown in advance).
+    static func readSmall(_ path: String) throws(RecraftError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RecraftError(.io, "cannot read \(path)") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        return count > 0 ? Array(buffer.prefix(count)) : []
     }
 }

@@ -2,11 +2,16 @@ import Dispatch
 import FoundationEssentials
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A connection to one provider. Safe to share between threads and tasks; every job it
 /// submits keeps it alive. Its requests all go through one libcurl multi loop.
 public final class Client: Sendable {
     public let configuration: Configuration
-    let transport: CurlTransport
+    /// Replaced in a forked child, whose parent's transport thread did not come along.
+    private let transportBox: Mutex<CurlTransport>
     let provider: any Provider
     let submitLimiter: RateLimiter?
     let pollLimiter: RateLimiter?
@@ -19,8 +24,9 @@ public final class Client: Sendable {
     private let liveJobs = Mutex<[String: WeakJob]>([:])
 
     public init(_ configuration: Configuration) throws(RecraftError) {
+        try configuration.validate()
         self.configuration = configuration
-        self.transport = try CurlTransport(userAgent: configuration.userAgent)
+        self.transportBox = Mutex(try CurlTransport(userAgent: configuration.userAgent))
         self.provider = configuration.provider.provider
         submitLimiter = configuration.submitRateLimit.map { RateLimiter(count: $0.count, window: $0.window) }
         pollLimiter = configuration.pollRateLimit.map { RateLimiter(count: $0.count, window: $0.window) }
@@ -43,13 +49,23 @@ public final class Client: Sendable {
         try self.init(try Configuration(json: json))
     }
 
-    deinit { transport.shutdown() }
+    deinit { transportBox.withLock { $0.shutdown() } }
+
+    /// The transport of this process: after fork() a client makes itself a new one.
+    var transport: CurlTransport {
+        transportBox.withLock { current in
+            if current.pid != getpid(), let fresh = try? CurlTransport(userAgent: configuration.userAgent) { current = fresh }
+            return current
+        }
+    }
 
     /// Starts a job and returns at once; the work goes on in the background. Throws only
     /// for what can be known before anything is sent: unsupported operation or option,
     /// an unreadable or unacceptable input file.
     public func submit(_ request: JobRequest) throws(RecraftError) -> Job {
-        Job(client: self, request: request, offer: try checked(request))
+        let (request, offer) = try checked(request)
+        try Lifetime.checkPool()
+        return Job(client: self, request: request, offer: offer)
     }
 
     /// Runs every check `submit` makes (operation, options, the input file's type, size
@@ -58,25 +74,27 @@ public final class Client: Sendable {
         _ = try checked(request)
     }
 
-    private func checked(_ request: JobRequest) throws(RecraftError) -> Offer {
+    /// The request with its input checked and open, and what the preset offers for it.
+    private func checked(_ request: JobRequest) throws(RecraftError) -> (JobRequest, Offer) {
         do throws(RecraftError) {
             let preset = configuration.provider
             let offer = try Catalog.offer(for: request, preset: preset)
             if request.callbackURL != nil && provider.isSynchronous {
                 throw RecraftError(.unsupported, "\(preset.rawValue) is synchronous and sends no callbacks; leave callback_url out")
             }
+            var request = request
             if case .file(let path) = request.image {
-                try InputCheck.check(path, against: offer.limits, preset: preset, operation: request.operation)
+                request.input = try InputCheck.check(path, against: offer.limits, preset: preset, operation: request.operation)
             }
-            return offer
+            return (request, offer)
         } catch { throw redacted(error) }
     }
 
     /// Re-attaches to a task the provider already has (by the id `Job.id` gave), to
     /// wait for it and download its results. Nothing is submitted.
     public func open(operation: Operation, id: String) throws(RecraftError) -> Job {
-        guard !id.isEmpty, id.count <= 256, !id.contains(where: { $0.isNewline || $0 == "\0" }) else {
-            throw RecraftError(.invalidArgument, "the job id is empty, too long or has a line break: pass the id recraft_job_id gave")
+        guard TaskIdentifier.isValid(id) else {
+            throw RecraftError(.invalidArgument, "the job id is empty, longer than 256 bytes, or holds a control character or a slash: pass the id recraft_job_id gave")
         }
         guard !provider.isSynchronous else {
             throw RecraftError(.unsupported, "\(configuration.provider.rawValue) is synchronous: it keeps no task to reopen by id; submit the image again")
@@ -84,6 +102,7 @@ public final class Client: Sendable {
         guard Catalog.offers(configuration.provider)[operation] != nil else {
             throw RecraftError(.unsupported, "\(configuration.provider.rawValue) does not offer \(operation.rawValue)")
         }
+        try Lifetime.checkPool()
         return Job(client: self, operation: operation, taskId: id)
     }
 
@@ -104,9 +123,10 @@ public final class Client: Sendable {
         let key = configuration.apiKey
         // The sandbox's stand-in key "sandbox" is no secret, and removing that word would
         // garble messages.
-        guard key.count >= 4, key != Configuration.sandboxKey, error.message.contains(key) else { return error }
+        guard key.utf8.count >= 4, key != Configuration.sandboxKey else { return error }
         var copy = error
-        copy.message = copy.message.replacingAll(key, with: "[redacted]")
+        copy.message = Redaction.redact(error.message, secret: key)
+        copy.providerCode = error.providerCode.map { Redaction.redact($0, secret: key) }
         return copy
     }
 }

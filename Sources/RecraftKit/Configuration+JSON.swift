@@ -3,7 +3,7 @@ import FoundationEssentials
 extension Configuration {
     static let jsonKeys: Set<String> = [
         "provider", "api_key", "base_url", "upload_url", "upload_path", "user_agent",
-        "connect_timeout_ms", "timeout_ms", "stall_timeout_ms", "job_timeout_ms", "max_retries",
+        "connect_timeout_ms", "timeout_ms", "download_timeout_ms", "stall_timeout_ms", "job_timeout_ms", "max_retries",
         "poll_initial_ms", "poll_max_ms", "max_response_bytes", "max_download_bytes",
         "allow_insecure_http", "journal_path", "webhook_secret", "submit_rate_limit", "poll_rate_limit",
     ]
@@ -38,6 +38,7 @@ extension Configuration {
         if let value = try reader.milliseconds("connect_timeout_ms") { connectTimeout = value }
         if let value = try reader.milliseconds("timeout_ms") { requestTimeout = value }
         if let value = try reader.milliseconds("stall_timeout_ms") { stallTimeout = value }
+        if let value = try reader.milliseconds("download_timeout_ms") { downloadTimeout = value }
         if let value = try reader.milliseconds("job_timeout_ms") { jobTimeout = value }
         if let value = try reader.integer("max_retries", in: 0...20) { maxRetries = value }
         if let value = try reader.milliseconds("poll_initial_ms") { pollInitial = value }
@@ -52,9 +53,7 @@ extension Configuration {
         }
         journalPath = try reader.string("journal_path")
         webhookSecret = try reader.string("webhook_secret")
-        if pollMax < pollInitial {
-            throw RecraftError(.invalidConfig, "poll_max_ms is smaller than poll_initial_ms: raise poll_max_ms")
-        }
+        try validate()
     }
 }
 

@@ -16,6 +16,9 @@ public struct Configuration: Sendable {
     /// The folder uploads go to on the upload API (`uploadPath`).
     public var uploadPath: String = "recraftkit"
     public var userAgent: String = "RecraftKit/\(RecraftKitVersion.version) libcurl"
+    /// A result download must finish within this (and send at least `minimumSpeed`
+    /// bytes per second, averaged over `stallTimeout`).
+    public var downloadTimeout: Duration = .seconds(10 * 60)
     /// Connecting must finish within this.
     public var connectTimeout: Duration = .seconds(10)
     /// One HTTP request (an API call; not a download) must finish within this.
@@ -74,6 +77,40 @@ public struct Configuration: Sendable {
         }
     }
 
+    /// Checks what a Swift caller could set to something unsafe; `Client` calls it, and so
+    /// does `init(json:)`, so a bad value is an error before anything runs.
+    public func validate() throws(RecraftError) {
+        // It becomes a request header: a CR or LF would let it inject others.
+        guard userAgent.utf8.count <= 512, !userAgent.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw RecraftError(.invalidConfig, "user_agent must be one line of printable text (no CR, LF or control characters), at most 512 bytes")
+        }
+        if webhookSecret?.isEmpty == true {
+            throw RecraftError(.invalidConfig, "webhook_secret is empty: anyone could sign a callback with it; pass kie's webhookHmacKey, or leave the key out")
+        }
+        let week = Duration.seconds(7 * 24 * 3600)
+        for (name, value) in [("connect_timeout_ms", connectTimeout), ("timeout_ms", requestTimeout), ("stall_timeout_ms", stallTimeout),
+                              ("job_timeout_ms", jobTimeout), ("download_timeout_ms", downloadTimeout),
+                              ("poll_initial_ms", pollInitial), ("poll_max_ms", pollMax)] {
+            guard value > .zero, value <= week else {
+                throw RecraftError(.invalidConfig, "\(name) must be from 1 ms to 7 days")
+            }
+        }
+        if pollMax < pollInitial {
+            throw RecraftError(.invalidConfig, "poll_max_ms is smaller than poll_initial_ms: raise poll_max_ms")
+        }
+        guard (0...20).contains(maxRetries) else { throw RecraftError(.invalidConfig, "max_retries must be from 0 to 20") }
+        guard maxResponseBytes >= 1024, maxDownloadBytes >= 1024 else {
+            throw RecraftError(.invalidConfig, "max_response_bytes and max_download_bytes must be at least 1024")
+        }
+        for (name, limit) in [("submit_rate_limit", submitRateLimit), ("poll_rate_limit", pollRateLimit)] {
+            guard let limit else { continue }
+            guard (1...RateLimiter.largestCount).contains(limit.count), limit.window > .zero,
+                  limit.window <= .milliseconds(RateLimiter.longestWindow) else {
+                throw RecraftError(.invalidConfig, "\(name) must allow 1 to \(RateLimiter.largestCount) requests per window of 1 ms to 1 day")
+            }
+        }
+    }
+
     /// What the sandbox preset sends when no key is given: the sandbox accepts any.
     static let sandboxKey = "sandbox"
 
@@ -95,22 +132,10 @@ public struct Configuration: Sendable {
 
     /// Validates a URL setting and drops a trailing slash.
     static func checkedURL(_ text: String, field: String, allowInsecure: Bool) throws(RecraftError) -> String {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
-            throw RecraftError(.invalidConfig, "\(field) \"\(text)\" is not an absolute http(s) URL")
-        }
-        guard scheme == "https" || scheme == "http" else {
-            throw RecraftError(.invalidConfig, "\(field) must be http or https, not \(scheme)")
-        }
-        if scheme == "http" && !allowInsecure && !isLoopback(text) {
-            throw RecraftError(.invalidConfig,
-                "\(field) uses plain http to \(host): the API key would travel unencrypted; use https, or set \"allow_insecure_http\": true")
-        }
+        try URLPolicy.check(text, allowInsecure: allowInsecure, what: field, code: .invalidConfig)
         return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 
-    /// True when the URL's host is on this machine.
-    static func isLoopback(_ text: String) -> Bool {
-        guard let host = URL(string: text)?.host?.lowercased() else { return false }
-        return host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
-    }
+    /// True when the URL's host is on this machine (see `URLPolicy.isLoopback`).
+    static func isLoopback(_ text: String) -> Bool { URLPolicy.isLoopback(text) }
 }

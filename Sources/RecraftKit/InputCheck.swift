@@ -22,16 +22,19 @@ enum InputCheck {
     /// Checks a local file against a preset's documented limits before anything is sent:
     /// it exists, is a regular file, its type (from its first bytes), its byte size and its
     /// pixel size (from its header). Errors name the limit and the actual value.
+    ///
+    /// Returns the file open: what is uploaded later is read through this descriptor, so
+    /// the file cannot be swapped (for a FIFO, a symlink, another image) after the check.
+    static func check(_ path: String, against limits: InputLimits, preset: Preset, operation: Operation) throws(RecraftError) -> InputFile {
+        let file = try InputFile.open(path)
+        try check(file, against: limits, preset: preset, operation: operation)
+        return file
+    }
+
     @discardableResult
-    static func check(_ path: String, against limits: InputLimits, preset: Preset, operation: Operation) throws(RecraftError) -> ImageInfo {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw RecraftError(.invalidInput, "cannot read the input \(path): \(String(cString: strerror(errno))); check the path")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw RecraftError(.invalidInput, "the input \(path) is not a regular file; pass an image file")
-        }
-        let size = Int(info.st_size)
+    private static func check(_ file: InputFile, against limits: InputLimits, preset: Preset, operation: Operation) throws(RecraftError) -> ImageInfo {
+        let path = file.path
+        let size = file.size
         let what = "\(preset.rawValue) \(operation.rawValue)"
         guard size > 0 else { throw RecraftError(.invalidInput, "the input \(path) is empty") }
         guard size <= limits.maxBytes else {
@@ -39,11 +42,11 @@ enum InputCheck {
                 "the input \(path) is \(size) bytes; \(what) takes at most \(limits.maxBytes) bytes (\(limits.maxBytes / Catalog.megabyte) MB): shrink or recompress it")
         }
         // JPEG headers can sit after large metadata; read the whole (size-capped) file then.
-        guard var head = readHead(path, count: 256 << 10) else {
+        guard var head = file.read(count: 256 << 10) else {
             throw RecraftError(.invalidInput, "cannot read the input \(path): \(String(cString: strerror(errno)))")
         }
         var image = ImageInfo.read(head)
-        if image?.type == .jpeg, image?.width == nil, size > head.count, let whole = readHead(path, count: size) {
+        if image?.type == .jpeg, image?.width == nil, size > head.count, let whole = file.read(count: size) {
             head = whole
             image = ImageInfo.read(head)
         }
@@ -59,9 +62,13 @@ enum InputCheck {
             throw RecraftError(.invalidInput, "the input \(path) looks like \(image.type.name) but its header is unreadable; is the file damaged?")
         }
         let dimensions = "\(width)×\(height)"
-        if let maxPixels = limits.maxPixels, width * height > maxPixels {
+        // The header's numbers are the file's word: up to 2^32-1 per side in PNG, so the
+        // product can exceed Int; overflow means "more than any limit".
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        if let maxPixels = limits.maxPixels, overflow || pixels > maxPixels {
+            let count = overflow ? "more than \(Int.max)" : "\(pixels)"
             throw RecraftError(.invalidInput,
-                "the input \(path) is \(dimensions) = \(width * height) pixels; \(what) takes at most \(maxPixels) pixels (\(maxPixels / 1_000_000) MP): scale it down")
+                "the input \(path) is \(dimensions) = \(count) pixels; \(what) takes at most \(maxPixels) pixels (\(maxPixels / 1_000_000) MP): scale it down")
         }
         if let maxSide = limits.maxSide, max(width, height) > maxSide {
             throw RecraftError(.invalidInput,
@@ -74,11 +81,6 @@ enum InputCheck {
         return image
     }
 
-    /// The MIME type from the file's first bytes; `application/octet-stream` if unknown.
-    static func mimeType(ofFile path: String) -> String {
-        readHead(path).flatMap(sniff)?.rawValue ?? "application/octet-stream"
-    }
-
     static func sniff(_ head: [UInt8]) -> ImageType? {
         if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
         if head.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
@@ -86,16 +88,5 @@ enum InputCheck {
         let text = String(decoding: head.prefix(256), as: UTF8.self)
         if text.contains("<svg") || (text.hasPrefix("<?xml") && text.contains("svg")) { return .svg }
         return nil
-    }
-
-    /// The first bytes of a file, or nil when it cannot be read.
-    static func readHead(_ path: String, count: Int = 512) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: count)
-        let read = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, count) }
-        guard read >= 0 else { return nil }
-        return Array(buffer.prefix(read))
     }
 }

@@ -7,17 +7,42 @@ import Glibc
 
 extension Job {
     /// Saves result `index` to `path` (a file, or an existing directory to save into).
-    /// Written to a temporary file beside it and renamed, so `path` never holds half a file.
-    /// The request carries no API key: result hosts are not the provider's API.
+    /// Written to a fresh temporary file beside it and renamed, so `path` never holds half
+    /// a file. The request carries no API key: result hosts are not the provider's API.
+    /// Ends within `download_timeout_ms`; `cancel()` stops it.
     @discardableResult
     public func download(_ index: Int = 0, to path: String) async throws(RecraftError) -> String {
+        try Lifetime.checkPool()
+        let work = Task { [self] () async -> Result<String, RecraftError> in
+            await Deadline.$current.withValue(.now + client.configuration.downloadTimeout) { () async -> Result<String, RecraftError> in
+                do throws(RecraftError) { return .success(try await save(index, to: path)) } catch { return .failure(client.redacted(error)) }
+            }
+        }
+        let slot = core.withLock { core -> Int? in
+            guard !core.cancelRequested else { return nil }
+            core.nextDownload += 1
+            core.downloads[core.nextDownload] = work
+            return core.nextDownload
+        }
+        guard let slot else {
+            work.cancel()
+            throw RecraftError(.cancelled, "the job was cancelled: nothing is downloaded")
+        }
+        defer { _ = core.withLock { $0.downloads.removeValue(forKey: slot) } }
+        let result = await withTaskCancellationHandler { await work.value } onCancel: { work.cancel() }
+        return try result.get()
+    }
+
+    private func save(_ index: Int, to path: String) async throws(RecraftError) -> String {
+        let result = try result(at: index)
+        let target = targetPath(path, index: index, result: result)
+        let partial = try PartialFile.create(beside: target)
         do throws(RecraftError) {
-            let result = try result(at: index)
-            let target = targetPath(path, index: index, result: result)
-            let partial = target + ".recraft-partial"
             switch result {
             case .url(let url):
-                do throws(RecraftError) { try await client.fetch(url, to: partial) } catch where error.code == .notFound {
+                do throws(RecraftError) { try await client.fetch(url, to: partial) } catch {
+                    if error.code == .cancelled { throw RecraftError(.cancelled, "the download was cancelled") }
+                    guard error.code == .notFound else { throw error }
                     throw RecraftError(.notFound, "\(error.message); providers keep results about 24 h: if it is gone, run the job again",
                                        httpStatus: error.httpStatus)
                 }
@@ -25,18 +50,18 @@ extension Job {
                 try write(bytes, to: partial)
             }
             guard rename(partial, target) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(partial)
-                throw RecraftError(.io, "cannot move the download into \(target): \(reason)")
+                throw RecraftError(.io, "cannot move the download into \(target): \(String(cString: strerror(errno)))")
             }
             return target
         } catch {
-            throw client.redacted(error)
+            unlink(partial)
+            throw error
         }
     }
 
     /// Blocking `download`, for the C API. Must not be called from a Swift concurrency thread.
     public func downloadBlocking(_ index: Int = 0, to path: String) throws(RecraftError) -> String {
+        try Lifetime.checkPool()
         let box = ResultBox<String>()
         let done = DispatchSemaphore(value: 0)
         Task { [self] in
@@ -79,7 +104,7 @@ extension Job {
     }
 
     private func write(_ bytes: [UInt8], to partial: String) throws(RecraftError) {
-        let fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(partial, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw RecraftError(.io, "cannot write \(partial): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var offset = 0
@@ -87,9 +112,7 @@ extension Job {
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                unlink(partial)
-                throw RecraftError(.io, "cannot write \(partial): \(reason)")
+                throw RecraftError(.io, "cannot write \(partial): \(String(cString: strerror(errno)))")
             }
             offset += written
         }

@@ -5,12 +5,19 @@ import Glibc
 /// The job's background work: upload if needed, create the task, poll until it ends.
 extension Job {
     func drive() async {
+        // Every request and wait below ends by the job's deadline.
+        await Deadline.$current.withValue(deadline) { await run() }
+    }
+
+    private func run() async {
         do {
             if let request, let offer {
                 try await submit(request, offer: offer)
             }
             if state == .running { try await pollUntilDone() }
         } catch {
+            // At exit nothing may end: the journal keeps the job as it was, for resume.
+            if Lifetime.isExiting { return }
             if error.code == .cancelled && state == .cancelled { return }
             finish(.failed, error: error)
         }
@@ -18,33 +25,42 @@ extension Job {
 
     private func submit(_ request: JobRequest, offer: Offer) async throws(RecraftError) {
         let provider = client.provider
+        // The input is open only for the submit.
+        let input = core.withLock { $0.input }
+        defer { core.withLock { $0.input = nil } }
         try await journalSubmit(request)
         var request = request
+        request.input = input
         var downloaded: String?
         defer { if let downloaded { unlink(downloaded) } }
         switch (request.image, provider.inputKind) {
-        case (.file(let path), .url):
-            request.image = .url(try await client.upload(path: path))
+        case (.file, .url):
+            guard let input else { throw RecraftError(.internal, "a local input reached the upload without being checked") }
+            request.image = .url(try await client.upload(input))
+            request.input = nil
         case (.url(let url), .file):
             // The provider takes bytes only: fetch the image (without the API key), check it.
             let path = try await client.fetchInput(url)
             downloaded = path
-            try InputCheck.check(path, against: offer.limits, preset: client.configuration.provider, operation: operation)
+            request.input = try InputCheck.check(path, against: offer.limits, preset: client.configuration.provider, operation: operation)
             request.image = .file(path)
         default:
             break
         }
         if provider.isSynchronous { core.withLock { if !$0.state.isTerminal { $0.state = .running } } }
-        let submission = try await client.retrying(.submit, deadline: deadline) { () async throws(RecraftError) -> Submission in
+        let submission = try await client.retrying(.submit) { () async throws(RecraftError) -> Submission in
             try await journalSending()
+            let go = core.withLock { core -> Bool in
+                guard !core.cancelRequested, !core.state.isTerminal else { return false }
+                core.sending = true
+                return true
+            }
+            guard go else { throw RecraftError(.cancelled, "the job was cancelled before its create request went out") }
+            defer { core.withLock { $0.sending = false } }
             do throws(RecraftError) {
                 return try await provider.submit(request, offer: offer, through: client)
-            } catch where error.code == .protocolError {
-                // The provider answered, so it got the request, but what it said cannot be
-                // read: it may have created the task. Never resend; say how to recover.
-                throw RecraftError(.submitUncertain,
-                    "\(error.message). The provider received the request but its reply could not be read, so the task may exist and may be charged; it was not sent again. Check the provider's dashboard or task list before submitting again",
-                    httpStatus: error.httpStatus, providerCode: error.providerCode)
+            } catch {
+                throw RetryPolicy.afterSubmit(error)
             }
         }
         switch submission {
@@ -79,7 +95,7 @@ extension Job {
             try await sleepBeforePoll(schedule.next(elapsed: .now - started), taskId: taskId)
             let status: TaskStatus
             do {
-                status = try await client.retrying(.poll, deadline: deadline) { () async throws(RecraftError) -> TaskStatus in
+                status = try await client.retrying(.poll) { () async throws(RecraftError) -> TaskStatus in
                     core.withLock { $0.polls += 1 }
                     return try await client.provider.status(taskId: taskId, operation: operation, through: client)
                 }
@@ -89,7 +105,7 @@ extension Job {
                 // a freshly created task a few polls before calling it unknown.
                 unknownStreak += 1
                 continue
-            } catch where Client.isRetryable(error, idempotent: true) {
+            } catch where RetryPolicy.isRetryable(error, kind: .poll) {
                 // An outage outlasted the retries: the task is still the provider's, so keep
                 // asking on the schedule until the job's deadline rather than give it up.
                 continue

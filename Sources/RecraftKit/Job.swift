@@ -2,6 +2,10 @@ import Dispatch
 import FoundationEssentials
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One image operation at a provider, from submit to result. Safe to use from any
 /// thread. The work runs in the background; `state`, `wait` and `download` observe it.
 public final class Job: Sendable {
@@ -13,6 +17,8 @@ public final class Job: Sendable {
     /// What the preset offers for the request (nil for a reopened job).
     let offer: Offer?
     let deadline: ContinuousClock.Instant
+    /// The process that submitted it: its work runs only there (see `Lifetime`).
+    let pid = getpid()
     let core: Mutex<Core>
     /// Entered at creation, left once when the job ends: blocking waiters wait on it.
     let ended = DispatchGroup()
@@ -25,6 +31,16 @@ public final class Job: Sendable {
         var error: RecraftError?
         var polls = 0
         var driver: Task<Void, Never>?
+        /// The checked input, open until the submit is over.
+        var input: InputFile?
+        /// True while the billed request may be on its way: a cancel then cannot know
+        /// whether the task exists, so it ends the job *submit uncertain* and lets the
+        /// request finish, to keep the task id if the reply brings one.
+        var sending = false
+        var cancelRequested = false
+        /// Downloads in progress, so that `cancel` stops them.
+        var downloads: [Int: Task<Result<String, RecraftError>, Never>] = [:]
+        var nextDownload = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter = 0
         var expiredWaiters: Set<Int> = []
@@ -36,10 +52,14 @@ public final class Job: Sendable {
         self.operation = request.operation
         self.ref = UUID().uuidString.lowercased()
         self.client = client
+        var request = request
+        var core = Core()
+        core.input = request.input
+        request.input = nil
         self.request = request
         self.offer = offer
         self.deadline = .now + client.configuration.jobTimeout
-        self.core = Mutex(Core())
+        self.core = Mutex(core)
         start()
     }
 
@@ -86,11 +106,35 @@ public final class Job: Sendable {
     /// Stops the job locally, from any thread: waiters return at once with `.cancelled`.
     /// The provider is not told (neither kie nor Recraft has a cancel call); a task it
     /// already accepted may still finish and be charged, and can be reopened by id.
+    ///
+    /// A cancel while the create request is on its way ends the job *submit uncertain*:
+    /// the request is not cut off (that would not un-create the task), and if its reply
+    /// brings a task id, `id` and the journal keep it. Also stops downloads in progress.
     public func cancel() {
-        let driver = core.withLock { $0.driver }
+        let (driver, sending, taskId, downloads) = core.withLock { core in
+            core.cancelRequested = true
+            defer { core.downloads = [:] }
+            return (core.driver, core.sending, core.taskId, Array(core.downloads.values))
+        }
+        for download in downloads { download.cancel() }
+        if sending {
+            finish(.cancelled, error: RetryPolicy.uncertain(
+                "The job was cancelled while its create request was on its way; its task id, if the reply brings one, is kept (job id, journal)",
+                sent: true))
+            return
+        }
         finish(.cancelled, error: RecraftError(.cancelled, "the job was cancelled" +
-            (id.map { "; the provider may still run task \($0): reopen it by id to collect it" } ?? "")))
+            (taskId.map { "; the provider may still run task \($0): reopen it by id to collect it" } ?? "")))
         driver?.cancel()
+    }
+
+    /// Throws when this job belongs to another process: a forked child has none of the
+    /// parent's work, so waiting on it there would never end.
+    public func checkOwner() throws(RecraftError) {
+        guard pid == getpid() else {
+            throw RecraftError(.unsupported,
+                "this job was submitted by process \(pid), before fork(); its work runs there, not here: reopen it by id in this process (\(id.map { "task \($0)" } ?? "it has no task id yet"))")
+        }
     }
 
     /// Calls `handler` once with the final state when the job ends (at once if it has),

@@ -29,6 +29,8 @@ public struct JobRequest: Sendable {
     public var callbackURL: String?
     /// Operation options (`scale`, `output_format`, `response_format`, …), checked per preset.
     public var options: [String: JSONValue]
+    /// The local input, once checked and open: what is sent is read from it.
+    var input: InputFile?
 
     public init(operation: Operation, image: ImageSource, callbackURL: String? = nil, options: [String: JSONValue] = [:]) {
         self.operation = operation

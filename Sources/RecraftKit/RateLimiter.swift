@@ -45,12 +45,16 @@ final class RateLimiter: Sendable {
     }
 
     /// Waits for this request's turn and takes it. Call `finished` when its reply came.
-    func acquire() async throws(RecraftError) -> Ticket {
+    /// Gives up (timeout) rather than wait past `deadline`.
+    func acquire(before deadline: ContinuousClock.Instant? = nil) async throws(RecraftError) -> Ticket {
         while true {
             switch take(now: .now) {
             case .granted(let ticket):
                 return ticket
             case .wait(let until):
+                if let deadline, until > deadline {
+                    throw RecraftError(.timeout, "the rate limit's next free slot comes after the job's deadline (job_timeout_ms); the request was not sent")
+                }
                 do { try await Task.sleep(until: until, clock: .continuous) } catch {
                     throw RecraftError(.cancelled, "cancelled while waiting for the rate limit")
                 }
@@ -81,6 +85,9 @@ final class RateLimiter: Sendable {
         }
     }
 
+    static let longestWindow = 24 * 3600 * 1000
+    static let largestCount = 1_000_000
+
     /// Parses "20/10s", "10/1s", "5/s", "300/1m"; nil for "off". Throws for anything else.
     static func parse(_ text: String, key: String) throws(RecraftError) -> RateLimiter? {
         let lower = text.lowercased().trimmed
@@ -94,6 +101,12 @@ final class RateLimiter: Sendable {
         let amountText = parts[1].dropLast(unit.0.count)
         let amount = amountText.isEmpty ? 1 : Int(amountText) ?? 0
         guard amount > 0 else { throw RecraftError(.invalidConfig, "\(key) \"\(text)\" has no positive window") }
-        return RateLimiter(count: count, window: .milliseconds(amount * unit.1))
+        // A config is outside input: bound both numbers instead of trusting them.
+        let (milliseconds, overflow) = amount.multipliedReportingOverflow(by: unit.1)
+        guard !overflow, milliseconds <= Self.longestWindow, count <= Self.largestCount else {
+            throw RecraftError(.invalidConfig,
+                "\(key) \"\(text)\" is out of range: at most \(Self.largestCount) requests per window of at most 1 day")
+        }
+        return RateLimiter(count: count, window: .milliseconds(milliseconds))
     }
 }

@@ -116,10 +116,12 @@ import Testing
     }
 
     @Test func aJobPastItsTimeoutIsCollectedByResume() async throws {
-        try await withSandbox(taskDuration: .seconds(2)) { sandbox in
+        // The timeout must leave room for the upload and the create on a busy machine;
+        // the task outlasts it by far.
+        try await withSandbox(taskDuration: .seconds(8)) { sandbox in
             let cli = try CLI()
             try cli.images(1, name: "slow")
-            let run = try await cli.run(["crisp-upscale", "slow.png", "--timeout", "0.5", "--provider", "sandbox", "--base-url", sandbox.baseURL])
+            let run = try await cli.run(["crisp-upscale", "slow.png", "--timeout", "3", "--provider", "sandbox", "--base-url", sandbox.baseURL])
             #expect(run.status == 1)
             #expect(run.stderr.contains("`recraft resume` collects"), "\(run.stderr)")
             #expect(!cli.exists("slow.crisp-upscale.png"))

@@ -19,6 +19,8 @@ final class FaultProxy: @unchecked Sendable {
         /// Send the request upstream (the provider acts on it), then reset the client's
         /// connection instead of passing the reply on: the reply is lost.
         case resetAfterForwarding
+        /// Send `head`, then one byte every `interval`, `count` times (a host that drips).
+        case drip(head: [UInt8], count: Int, interval: Duration)
     }
 
     private struct Rule {
@@ -145,6 +147,14 @@ final class FaultProxy: @unchecked Sendable {
         switch action {
         case .reply(let bytes)?:
             Self.send(connection, bytes)
+            Glibc.close(connection)
+            return false
+        case .drip(let head, let count, let interval)?:
+            var alive = Self.send(connection, head)
+            for _ in 0..<count where alive {
+                Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+                alive = Self.send(connection, [UInt8(ascii: "x")])
+            }
             Glibc.close(connection)
             return false
         case .resetAfterForwarding?:

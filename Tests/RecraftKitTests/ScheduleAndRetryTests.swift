@@ -50,16 +50,16 @@ import Testing
     @Test func submitIsRetriedOnlyWhenCertainlyNotTaken() {
         let notSent = TransportError(kind: .connect, message: "refused", mayHaveBeenSent: false)
         let lost = TransportError(kind: .timeout, message: "no reply", mayHaveBeenSent: true)
-        #expect(Client.classify(notSent, idempotent: false).code == .network)
-        #expect(Client.classify(lost, idempotent: false).code == .submitUncertain)
-        #expect(Client.classify(lost, idempotent: true).code == .timeout)
-        #expect(Client.isRetryable(RecraftError(.network, ""), idempotent: false))
-        #expect(!Client.isRetryable(RecraftError(.submitUncertain, ""), idempotent: false))
-        #expect(!Client.isRetryable(RecraftError(.timeout, ""), idempotent: false))
-        #expect(Client.isRetryable(RecraftError(.timeout, ""), idempotent: true))
-        #expect(Client.isRetryable(RecraftError(.rateLimited, "", providerCode: "429"), idempotent: false))
-        #expect(!Client.isRetryable(RecraftError(.rateLimited, "", providerCode: "433"), idempotent: false))
-        #expect(!Client.isRetryable(RecraftError(.authentication, ""), idempotent: true))
+        #expect(RetryPolicy.classify(notSent, kind: .submit).code == .network)
+        #expect(RetryPolicy.classify(lost, kind: .submit).code == .submitUncertain)
+        #expect(RetryPolicy.classify(lost, kind: .poll).code == .timeout)
+        #expect(RetryPolicy.isRetryable(RecraftError(.network, ""), kind: .submit))
+        #expect(!RetryPolicy.isRetryable(RecraftError(.submitUncertain, ""), kind: .submit))
+        #expect(!RetryPolicy.isRetryable(RecraftError(.timeout, ""), kind: .submit))
+        #expect(RetryPolicy.isRetryable(RecraftError(.timeout, ""), kind: .poll))
+        #expect(RetryPolicy.isRetryable(RecraftError(.rateLimited, "", providerCode: "429"), kind: .submit))
+        #expect(!RetryPolicy.isRetryable(RecraftError(.rateLimited, "", providerCode: "433"), kind: .submit))
+        #expect(!RetryPolicy.isRetryable(RecraftError(.authentication, ""), kind: .poll))
     }
 
     @Test func sniffsImageTypesFromTheirFirstBytes() {

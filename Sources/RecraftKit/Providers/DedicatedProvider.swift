@@ -7,6 +7,10 @@ struct DedicatedProvider: Provider {
     let preset: Preset
     var inputKind: InputKind { .url }
     var isSynchronous: Bool { false }
+    var sendsCallbacks: Bool { true }
+    func callbackStatus(_ data: JSONValue, service: String) throws(RecraftError) -> TaskStatus {
+        try Self.decodeRecord(data, service: service)
+    }
 
     func submit(_ request: JobRequest, offer: Offer, through api: ProviderAPI) async throws(RecraftError) -> Submission {
         guard case .url(let image) = request.image else {

@@ -3,11 +3,10 @@ import FoundationEssentials
 /// kie's File Upload API (`POST {upload}/api/file-stream-upload`, multipart). Uploads are
 /// free; the returned URL is what Market tasks take as input.
 enum KieUpload {
-    static func request(path: String, configuration: Configuration, mimeType: String) -> HTTPRequest {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+    static func request(file: InputFile, configuration: Configuration) -> HTTPRequest {
         var http = HTTPRequest(.post, configuration.uploadURL + "/api/file-stream-upload")
         http.body = .multipart([
-            MultipartPart(name: "file", content: .file(path: path, fileName: uniqueName(for: name), mimeType: mimeType)),
+            MultipartPart(name: "file", content: .file(file, fileName: uniqueName(for: file.fileName))),
             MultipartPart(name: "uploadPath", content: .text(configuration.uploadPath)),
         ])
         return http

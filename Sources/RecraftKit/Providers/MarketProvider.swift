@@ -6,6 +6,10 @@ struct MarketProvider: Provider {
     let preset: Preset
     var inputKind: InputKind { .url }
     var isSynchronous: Bool { false }
+    var sendsCallbacks: Bool { true }
+    func callbackStatus(_ data: JSONValue, service: String) throws(RecraftError) -> TaskStatus {
+        try Self.decodeRecord(data, service: service)
+    }
     var service: String { preset.serviceName }
 
     func submit(_ request: JobRequest, offer: Offer, through api: ProviderAPI) async throws(RecraftError) -> Submission {
@@ -31,6 +35,9 @@ struct MarketProvider: Provider {
         let envelope = try KieEnvelope(response, service: preset.serviceName, keyVariable: preset.apiKeyVariable)
         guard let taskId = envelope.data["taskId"]?.string ?? envelope.data["task_id"]?.string, !taskId.isEmpty else {
             throw RecraftError(.protocolError, "\(preset.serviceName) accepted the task but sent no taskId", httpStatus: response.status)
+        }
+        guard TaskIdentifier.isValid(taskId) else {
+            throw RecraftError(.protocolError, "\(preset.serviceName) sent a taskId that is too long or holds control characters or a slash", httpStatus: response.status)
         }
         return taskId
     }

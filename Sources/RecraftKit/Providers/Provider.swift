@@ -33,6 +33,36 @@ protocol Provider: Sendable {
     func submit(_ request: JobRequest, offer: Offer, through api: ProviderAPI) async throws(RecraftError) -> Submission
     /// Asks for a task's status once.
     func status(taskId: String, operation: Operation, through api: ProviderAPI) async throws(RecraftError) -> TaskStatus
+    /// True when the dialect POSTs results to a `callback_url`.
+    var sendsCallbacks: Bool { get }
+    /// Decodes the `data` of a callback the provider POSTed (only if `sendsCallbacks`).
+    func callbackStatus(_ data: JSONValue, service: String) throws(RecraftError) -> TaskStatus
+}
+
+extension Provider {
+    var sendsCallbacks: Bool { false }
+    func callbackStatus(_ data: JSONValue, service: String) throws(RecraftError) -> TaskStatus {
+        throw RecraftError(.unsupported, "\(service) sends no callbacks")
+    }
+}
+
+/// What a task id from a provider may be before it is used in URLs, file names, C
+/// strings and the journal: short, printable, no slash.
+enum TaskIdentifier {
+    static func isValid(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 256 && id.unicodeScalars.allSatisfy { scalar in
+            scalar != "/" && scalar != "\\" && !scalar.properties.generalCategory.isControlOrFormat
+        }
+    }
+}
+
+extension Unicode.GeneralCategory {
+    fileprivate var isControlOrFormat: Bool {
+        switch self {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned: true
+        default: false
+        }
+    }
 }
 
 /// What a provider may do on the wire: authenticated calls to its own hosts.

@@ -17,11 +17,13 @@ struct RecraftProvider: Provider {
         // callers expect, so ask for it where the preset takes the option.
         if offer.options["output_format"] != nil { fields.append(("image_format", request.option("output_format") ?? "png")) }
         switch request.image {
-        case .file(let file):
+        case .file:
+            guard let file = request.input else {
+                throw RecraftError(.internal, "a local file reached the Recraft submit without being checked")
+            }
             // The official spec names the field `image`; the mirrors' docs say `file`.
             let field = preset == .recraftMirror ? "file" : "image"
-            let name = file.split(separator: "/").last.map(String.init) ?? "image"
-            http.body = .multipart([MultipartPart(name: field, content: .file(path: file, fileName: name, mimeType: InputCheck.mimeType(ofFile: file)))]
+            http.body = .multipart([MultipartPart(name: field, content: .file(file, fileName: file.fileName))]
                 + fields.map { MultipartPart(name: $0.0, content: .text($0.1)) })
         case .url(let url):
             var body: [String: JSONValue] = ["image_url": .string(url)]
@@ -64,7 +66,8 @@ struct RecraftProvider: Provider {
             }
             throw RecraftError(.protocolError, "\(service) answered HTTP \(response.status) with no image", httpStatus: response.status)
         }
-        let id = images.first?["image_id"]?.string ?? "local-" + UUID().uuidString.lowercased()
+        let given = images.first?["image_id"]?.string
+        let id = given.flatMap { TaskIdentifier.isValid($0) ? $0 : nil } ?? "local-" + UUID().uuidString.lowercased()
         return .finished(taskId: id, results: results)
     }
 

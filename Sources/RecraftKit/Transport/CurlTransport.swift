@@ -13,12 +13,16 @@ import Glibc
 final class CurlTransport: @unchecked Sendable {
     private struct Inbox {
         var added: [Transfer] = []
+        /// Transfers whose task was cancelled: removed at the loop's next turn.
+        var cancelled: [Transfer] = []
         var stopping = false
     }
 
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex(Inbox())
     private let userAgent: String
+    /// The process that made this transport: its thread and connections exist only there.
+    let pid = getpid()
 
     init(userAgent: String) throws(RecraftError) {
         CurlGlobal.initialize()
@@ -30,15 +34,28 @@ final class CurlTransport: @unchecked Sendable {
         // Reuse connections across jobs; HTTP/1.1 pipelining is off, so cap per host.
         rk_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64)
         let loop = Unmanaged.passRetained(LoopBox(transport: self))
-        startThread(name: "recraft-curl") { loop.takeRetainedValue().transport.run() }
+        let started = startThread(name: "recraft-curl") {
+            let transport = loop.takeRetainedValue().transport
+            Lifetime.loopStarted(transport)
+            transport.run()
+            Lifetime.loopEnded(transport)
+        }
+        if !started {
+            loop.release()
+            throw RecraftError(.internal, "could not start the transport thread (the process is out of threads)")
+        }
     }
 
     /// Runs one request. Throws `TransportError` when no reply came.
-    func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let transfer: Transfer
-        do { transfer = try Transfer(request, userAgent: userAgent) } catch { throw error }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+    func perform(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        guard getpid() == pid else {
+            throw TransportError(kind: .other,
+                message: "this client was created in another process (before fork()), whose connections and thread this one does not have: create a new client in this process",
+                mayHaveBeenSent: false)
+        }
+        let transfer = try Transfer(request, userAgent: userAgent)
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) in
                 transfer.continuation = continuation
                 let accepted = inbox.withLock { inbox -> Bool in
                     guard !inbox.stopping else { return false }
@@ -47,15 +64,19 @@ final class CurlTransport: @unchecked Sendable {
                 }
                 if accepted {
                     curl_multi_wakeup(multi)
+                } else if Lifetime.isExiting {
+                    Lifetime.park(transfer)  // the process is exiting: this request never ends
                 } else {
                     transfer.continuation = nil
-                    continuation.resume(throwing: TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: false))
+                    continuation.resume(returning: .failure(TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: false)))
                 }
             }
         } onCancel: {
             transfer.cancelled.store(true, ordering: .relaxed)
+            inbox.withLock { $0.cancelled.append(transfer) }
             curl_multi_wakeup(multi)
         }
+        return try result.get()
     }
 
     /// Stops the loop; requests in flight fail as cancelled. Does not wait for the thread,
@@ -73,14 +94,25 @@ final class CurlTransport: @unchecked Sendable {
     private func run() {
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
         while true {
-            let (added, stopping) = inbox.withLock { inbox in
-                defer { inbox.added.removeAll() }
-                return (inbox.added, inbox.stopping)
+            let (added, cancelled, stopping) = inbox.withLock { inbox in
+                defer { inbox.added.removeAll(); inbox.cancelled.removeAll() }
+                return (inbox.added, inbox.cancelled, inbox.stopping)
             }
             for transfer in added {
+                if transfer.cancelled.load(ordering: .relaxed) {
+                    finish(transfer, CURLE_ABORTED_BY_CALLBACK)
+                    continue
+                }
                 transfer.started()
                 active[transfer.easy] = transfer
                 curl_multi_add_handle(multi, transfer.easy)
+            }
+            // A cancelled transfer ends now, not at libcurl's next progress call (which a
+            // slow sender may delay by a second or more).
+            for transfer in cancelled where active[transfer.easy] === transfer {
+                active[transfer.easy] = nil
+                curl_multi_remove_handle(multi, transfer.easy)
+                finish(transfer, CURLE_ABORTED_BY_CALLBACK)
             }
             if stopping { break }
             var running: Int32 = 0
@@ -95,29 +127,34 @@ final class CurlTransport: @unchecked Sendable {
             // Sleeps until a socket is ready, a timer fires, or curl_multi_wakeup.
             curl_multi_poll(multi, nil, 0, 1000, nil)
         }
+        let exiting = Lifetime.isExiting
         for (easy, transfer) in active {
             curl_multi_remove_handle(multi, easy)
-            transfer.continuation?.resume(throwing: TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: true))
-            transfer.continuation = nil
+            if exiting {
+                // Nothing may run on after exit began (a job would journal a false end):
+                // free libcurl's part now, before OpenSSL's exit handler, and keep the rest.
+                transfer.releaseForExit()
+                Lifetime.park(transfer)
+            } else {
+                transfer.continuation?.resume(returning: .failure(TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: true)))
+                transfer.continuation = nil
+            }
         }
+        active.removeAll()
         curl_multi_cleanup(multi)
     }
 
     private func finish(_ transfer: Transfer, _ result: CURLcode) {
         guard let continuation = transfer.continuation else { return }
         transfer.continuation = nil
-        let synced = transfer.closeDestination(sync: false)
+        transfer.closeDestination()
         if result == CURLE_OK {
-            guard synced else {
-                continuation.resume(throwing: TransportError(kind: .file, message: "could not flush the downloaded file to disk", mayHaveBeenSent: true))
-                return
-            }
             var status = 0
             rk_easy_getinfo_long(transfer.easy, CURLINFO_RESPONSE_CODE, &status)
-            continuation.resume(returning: HTTPResponse(status: status, headers: transfer.headers,
-                                                        body: transfer.body, bytesWritten: transfer.bytesWritten))
+            continuation.resume(returning: .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body,
+                                                                 bytesWritten: transfer.bytesWritten, redirectURL: transfer.redirectURL)))
         } else {
-            continuation.resume(throwing: error(for: transfer, result))
+            continuation.resume(returning: .failure(error(for: transfer, result)))
         }
     }
 
@@ -135,6 +172,16 @@ final class CurlTransport: @unchecked Sendable {
         if transfer.stalled {
             let seconds = Double(transfer.request.stallTimeout.milliseconds) / 1000
             return TransportError(kind: .stalled, message: "\(host) sent nothing for \(seconds) s (stall_timeout_ms)", mayHaveBeenSent: sent)
+        }
+        if result == CURLE_OPERATION_TIMEDOUT && transfer.request.minimumSpeed > 0 && transfer.tooSlow {
+            let seconds = Double(transfer.request.stallTimeout.milliseconds) / 1000
+            return TransportError(kind: .tooSlow,
+                message: "\(host) sent less than \(transfer.request.minimumSpeed) bytes per second for \(seconds) s (stall_timeout_ms)", mayHaveBeenSent: sent)
+        }
+        if result == CURLE_OPERATION_TIMEDOUT && transfer.request.minimumSpeed > 0 && transfer.tooSlow {
+            let seconds = Double(transfer.request.stallTimeout.milliseconds) / 1000
+            return TransportError(kind: .tooSlow,
+                message: "\(host) sent less than \(transfer.request.minimumSpeed) bytes per second for \(seconds) s (stall_timeout_ms)", mayHaveBeenSent: sent)
         }
         if transfer.cancelled.load(ordering: .relaxed) {
             return TransportError(kind: .cancelled, message: "the request was cancelled", mayHaveBeenSent: sent)
@@ -161,7 +208,12 @@ final class CurlTransport: @unchecked Sendable {
 /// libcurl's global init is not thread-safe before 7.84; do it once, under Swift's
 /// thread-safe lazy global initialisation.
 enum CurlGlobal {
-    private static let done: Bool = { curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK }()
+    private static let done: Bool = {
+        let ok = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+        // After curl_global_init, so that our exit handler runs before OpenSSL's.
+        Lifetime.install()
+        return ok
+    }()
     static func initialize() { _ = done }
 }
 

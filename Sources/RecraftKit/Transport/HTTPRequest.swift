@@ -26,8 +26,9 @@ struct HTTPRequest: Sendable {
     var maxResponseBytes: Int = 16 << 20
     /// When set, the reply body goes to this file instead of memory.
     var destination: String?
-    /// Redirects are followed only where no credential is sent (downloads).
-    var followRedirects = false
+    /// Bytes per second below which a transfer, averaged over `stallTimeout`, fails; 0
+    /// for none. Set for file transfers, whose size makes `timeout` a poor bound alone.
+    var minimumSpeed = 0
     /// Use a new connection. libcurl silently resends a request whose reused connection
     /// turns out dead, which for a billed request could create the task twice.
     var freshConnection = false
@@ -41,7 +42,8 @@ struct HTTPRequest: Sendable {
 struct MultipartPart: Sendable {
     enum Content: Sendable {
         case text(String)
-        case file(path: String, fileName: String, mimeType: String)
+        /// A checked input, read through its descriptor.
+        case file(InputFile, fileName: String)
     }
     var name: String
     var content: Content
@@ -54,6 +56,8 @@ struct HTTPResponse: Sendable {
     var body: [UInt8]
     /// Bytes written to `destination`, for downloads.
     var bytesWritten: Int
+    /// Where a 3xx reply points, resolved to an absolute URL.
+    var redirectURL: String? = nil
 
     var contentType: String { headers["content-type"] ?? "" }
     var bodyText: String { String(decoding: body, as: UTF8.self) }
@@ -62,7 +66,7 @@ struct HTTPResponse: Sendable {
 /// A request that failed below HTTP: no reply came.
 struct TransportError: Error, Sendable {
     enum Kind: Sendable {
-        case connect, timeout, stalled, tooLarge, cancelled, file, other
+        case connect, timeout, stalled, tooSlow, tooLarge, cancelled, file, other
     }
     var kind: Kind
     var message: String
@@ -72,8 +76,12 @@ struct TransportError: Error, Sendable {
 }
 
 extension Duration {
+    /// Whole milliseconds, saturating at Int64's range (a Duration can hold far more).
     var milliseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, carry) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        return carry ? (seconds < 0 ? .min : .max) : sum
     }
 }

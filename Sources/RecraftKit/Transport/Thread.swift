@@ -4,7 +4,9 @@ import Glibc
 
 /// Starts a detached POSIX thread running `body`. The transport needs its own thread
 /// (libcurl's poll blocks), and Foundation's `Thread` is not in FoundationEssentials.
-func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+/// Returns false when no thread could be made (the process is out of threads).
+@discardableResult
+func startThread(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
     final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
     let context = Unmanaged.passRetained(Box(body)).toOpaque()
     var thread = pthread_t()
@@ -14,10 +16,10 @@ func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
         return nil
     }, context)
     if result != 0 {
-        // No thread: run inline would block the caller forever, so release and give up;
-        // requests then fail with their timeouts. This only happens when the process is out of threads.
+        // No thread: running inline would block the caller forever, so release and say so.
         Unmanaged<Box>.fromOpaque(context).release()
-        return
+        return false
     }
     pthread_detach(thread)
+    return true
 }

@@ -10,6 +10,8 @@ import Glibc
 /// caller until it is queued, then only by the transport's thread (but `cancelled`).
 final class Transfer: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
+    /// False once `releaseForExit` freed libcurl's objects early.
+    private var ownsHandles = true
     let request: HTTPRequest
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var mime: OpaquePointer?
@@ -20,7 +22,7 @@ final class Transfer: @unchecked Sendable {
     private(set) var headers: [String: String] = [:]
     private(set) var overflowed = false
     private(set) var fileError: String?
-    var continuation: CheckedContinuation<HTTPResponse, any Error>?
+    var continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>?
     /// Set from any thread; read by the progress callback on the transport's thread.
     let cancelled = Atomic<Bool>(false)
     /// The stall timer (libcurl's low-speed limit averages over whole seconds, so a
@@ -40,10 +42,22 @@ final class Transfer: @unchecked Sendable {
     }
 
     deinit {
+        if ownsHandles { releaseHandles() }
+        if fd >= 0 { close(fd) }
+    }
+
+    private func releaseHandles() {
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         if let mime { curl_mime_free(mime) }
-        if fd >= 0 { close(fd) }
+    }
+
+    /// At process exit: frees libcurl's objects now, on the loop thread, before OpenSSL's
+    /// exit handler runs; the Transfer itself (and its continuation) is kept, never resumed.
+    func releaseForExit() {
+        guard ownsHandles else { return }
+        ownsHandles = false
+        releaseHandles()
     }
 
     private func configure(userAgent: String) throws(TransportError) {
@@ -51,15 +65,17 @@ final class Transfer: @unchecked Sendable {
         rk_easy_setopt_string(easy, CURLOPT_URL, request.url)
         rk_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         rk_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        rk_easy_setopt_string(easy, CURLOPT_DEFAULT_PROTOCOL, "https")  // never guess a scheme
         rk_easy_setopt_string(easy, CURLOPT_USERAGENT, userAgent)
         rk_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout.milliseconds))
         if let timeout = request.timeout { rk_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(timeout.milliseconds)) }
         rk_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes))
         if request.freshConnection { rk_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1) }
-        if request.followRedirects {
-            rk_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1)
-            rk_easy_setopt_long(easy, CURLOPT_MAXREDIRS, 5)
-            rk_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        // Redirects are never followed here: `Client.fetch` checks each hop against
+        // `URLPolicy` first. A transfer slower than this on average over the stall timeout fails.
+        if request.minimumSpeed > 0 {
+            rk_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, request.minimumSpeed)
+            rk_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, Int(max(1, request.stallTimeout.milliseconds / 1000)))
         }
         rk_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, transferWrite)
         rk_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, this)
@@ -89,7 +105,8 @@ final class Transfer: @unchecked Sendable {
             try attach(parts)
         }
         if let destination = request.destination {
-            fd = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            // The caller created it exclusively (`PartialFile`); never follow a symlink planted since.
+            fd = open(destination, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
             if fd < 0 {
                 throw TransportError(kind: .file, message: "cannot write \(destination): \(String(cString: strerror(errno)))", mayHaveBeenSent: false)
             }
@@ -104,12 +121,15 @@ final class Transfer: @unchecked Sendable {
             switch part.content {
             case .text(let text):
                 curl_mime_data(handle, text, text.utf8.count)
-            case .file(let path, let fileName, let mimeType):
-                guard curl_mime_filedata(handle, path) == CURLE_OK else {
-                    throw TransportError(kind: .file, message: "cannot read \(path)", mayHaveBeenSent: false)
+            case .file(let file, let fileName):
+                // Read through the descriptor that was checked, not by reopening the path.
+                let reader = Unmanaged.passRetained(FileReader(file)).toOpaque()
+                guard curl_mime_data_cb(handle, curl_off_t(file.size), fileRead, fileSeek, fileReaderFree, reader) == CURLE_OK else {
+                    Unmanaged<FileReader>.fromOpaque(reader).release()
+                    throw TransportError(kind: .file, message: "cannot attach \(file.path) to the request", mayHaveBeenSent: false)
                 }
                 curl_mime_filename(handle, fileName)
-                curl_mime_type(handle, mimeType)
+                curl_mime_type(handle, file.mimeType)
             }
         }
         rk_easy_setopt_mime(easy, mime)
@@ -134,7 +154,18 @@ final class Transfer: @unchecked Sendable {
     }
 
     /// Marks the transfer as started on the wire (the stall clock runs from here).
-    func started() { lastActivity = .now }
+    func started() {
+        lastActivity = .now
+        startedAt = lastActivity
+    }
+
+    private var startedAt = ContinuousClock.now
+
+    /// After CURLE_OPERATION_TIMEDOUT: true when the low-speed limit, not `timeout`, ended it.
+    var tooSlow: Bool {
+        guard let timeout = request.timeout else { return true }
+        return ContinuousClock.now - startedAt < timeout - .milliseconds(50)
+    }
 
     fileprivate func receive(_ chunk: UnsafeRawBufferPointer) -> Int {
         let total = (request.destination == nil ? body.count : bytesWritten) + chunk.count
@@ -173,16 +204,57 @@ final class Transfer: @unchecked Sendable {
         headers[name] = value
     }
 
-    /// Finishes the file, if any: flushed to disk so a crash after "done" loses nothing.
-    /// `sync: false` on the transport's thread: an fsync there would stall every other
-    /// transfer; `Client.fetch` syncs the file on the caller's side instead.
-    func closeDestination(sync: Bool = true) -> Bool {
-        guard fd >= 0 else { return true }
-        let ok = sync ? fsync(fd) == 0 : true
+    /// Closes the file, if any. Not synced here: an fsync on the transport's thread would
+    /// stall every other transfer; `Client.fetch` syncs the file on the caller's side.
+    func closeDestination() {
+        guard fd >= 0 else { return }
         close(fd)
         fd = -1
-        return ok
     }
+
+    /// Where a 3xx reply points (resolved against the request's URL), if it is one.
+    var redirectURL: String? {
+        var pointer: UnsafeMutableRawPointer?
+        guard rk_easy_getinfo_pointer(easy, CURLINFO_REDIRECT_URL, &pointer) == CURLE_OK, let pointer else { return nil }
+        return String(cString: pointer.assumingMemoryBound(to: CChar.self))
+    }
+}
+
+/// Feeds a multipart file part from an `InputFile`, at its own offset.
+private final class FileReader {
+    let file: InputFile
+    var offset = 0
+    init(_ file: InputFile) { self.file = file }
+}
+
+private let fileRead: curl_read_callback = { buffer, size, count, user in
+    guard let buffer, let user else { return Int(CURL_READFUNC_ABORT) }
+    let reader = Unmanaged<FileReader>.fromOpaque(user).takeUnretainedValue()
+    let (wanted, overflow) = size.multipliedReportingOverflow(by: count)
+    let left = reader.file.size - reader.offset
+    guard !overflow, left >= 0 else { return Int(CURL_READFUNC_ABORT) }
+    guard left > 0 else { return 0 }
+    while true {
+        let got = pread(reader.file.fd, buffer, min(wanted, left), off_t(reader.offset))
+        if got < 0 && errno == EINTR { continue }
+        // A file that shrank since it was checked cannot be sent whole: abort, don't pad.
+        guard got > 0 else { return Int(CURL_READFUNC_ABORT) }
+        reader.offset += got
+        return got
+    }
+}
+
+private let fileSeek: curl_seek_callback = { user, offset, origin in
+    guard let user, origin == SEEK_SET else { return CURL_SEEKFUNC_FAIL }
+    let reader = Unmanaged<FileReader>.fromOpaque(user).takeUnretainedValue()
+    guard offset >= 0, offset <= reader.file.size else { return CURL_SEEKFUNC_FAIL }
+    reader.offset = Int(offset)
+    return CURL_SEEKFUNC_OK
+}
+
+private let fileReaderFree: curl_free_callback = { user in
+    guard let user else { return }
+    Unmanaged<FileReader>.fromOpaque(user).release()
 }
 
 private let transferWrite: rk_curl_data_callback = { data, size, count, user in
