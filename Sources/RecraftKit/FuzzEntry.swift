@@ -1,6 +1,7 @@
 /// Feeds arbitrary bytes to every decoder that reads what a provider, a callback or a
 /// user sends, for the fuzz targets (`Sources/RecraftFuzz`) and the fuzz tests. Nothing
 /// here may trap, whatever the input; a thrown `RecraftError` is the right answer to junk.
+/// The one deliberate trap is `feedJSON`'s oracle, which finds bugs rather than junk.
 package enum FuzzEntry {
     package static func feed(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -12,12 +13,11 @@ package enum FuzzEntry {
             _ = try? RecraftProvider.decode(response, service: "fuzz", keyVariable: nil)
             _ = RecraftProvider.error(response, service: "fuzz", keyVariable: nil)
         }
-        if let json = JSONValue.parse(bytes) {
+        if let json = feedJSON(bytes) {
             _ = try? MarketProvider.decodeRecord(json, service: "fuzz")
             _ = try? MarketProvider.decodeRecord(json["data"] ?? .null, service: "fuzz")
             _ = try? DedicatedProvider.decodeRecord(json, service: "fuzz")
             _ = try? DedicatedProvider.decodeRecord(json["data"] ?? .null, service: "fuzz")
-            _ = json.serialized()
         }
         _ = try? Configuration(json: text)
         _ = try? JobRequest(json: text)
@@ -25,6 +25,22 @@ package enum FuzzEntry {
         _ = RetryAfter.parse(text)
         _ = try? RateLimiter.parse(text, key: "fuzz")
         feedCallback(bytes)
+    }
+
+    /// The JSON reader and writer, checked against themselves: the bytes read the same
+    /// contiguous or not, and whatever they read serialises to text that reads back to the
+    /// same value and serialises to the same text again. A mismatch is a bug in the reader
+    /// or the writer, so it traps (libFuzzer reports a crash); junk just reads as nil.
+    @discardableResult
+    package static func feedJSON(_ bytes: [UInt8]) -> JSONValue? {
+        let value = JSONValue.parse(bytes)
+        precondition(JSONValue.parse(bytes.lazy.map { $0 }) == value, "the JSON reader's two paths disagree")
+        guard let value else { return nil }
+        let text = value.serialized()
+        let again = JSONValue.parse(Array(text.utf8))
+        precondition(again == value, "JSON read back differently after serialising: \(text)")
+        precondition(again?.serialized() == text, "JSON serialised differently the second time: \(text)")
+        return value
     }
 
     /// The callback parser, with a signing secret so the signature path runs too.

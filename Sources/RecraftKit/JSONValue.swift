@@ -1,8 +1,12 @@
-import FoundationEssentials
-
 /// Any JSON value. Provider replies are decoded into this first and read defensively,
 /// because providers disagree with their own docs (`msg` vs `message`, `failCode` as a
 /// string or a number, `resultJson` as a string, an object, `""` or `null`).
+///
+/// `parse(_:)` and `serialized()` are a byte-level reader and writer of their own (below),
+/// not Foundation's JSONDecoder and JSONEncoder: what providers, webhooks and users send is
+/// hostile, and the reader is linear in its input, bounded in depth and strict. The
+/// `Codable` conformance stays for Swift code that embeds a `JSONValue` in its own Codable
+/// types (the CLI's output sidecar).
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
@@ -11,17 +15,68 @@ public enum JSONValue: Sendable, Equatable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+    /// How deep arrays and objects may nest in what `parse(_:)` accepts: `[[1]]` is 2 deep,
+    /// a lone scalar 0. Deeper input is refused (nil) at the bracket that crosses the limit,
+    /// before anything under it is read. Provider replies, callbacks, journals and configs
+    /// nest fewer than ten deep.
+    public static let maxDepth = 64
+
+    /// Parses `bytes` as one JSON text (RFC 8259), or returns nil when they are not one.
+    ///
+    /// Strict, in time linear in the input, with nesting bounded by `maxDepth`. Refused:
+    /// anything before or after the value but white space (a byte order mark too), trailing
+    /// commas, invalid UTF-8, control characters in strings, unknown escapes, a `\u` escape
+    /// of a UTF-16 surrogate that is not one half of a pair, leading zeros, `+1`, `.5`, `1.`,
+    /// `NaN`, `Infinity`, a number whose magnitude a Double cannot hold (`1e400`, and `1e-400`,
+    /// which would round to zero), and an object that names a key twice (`{"a":1,"a":2}`; key
+    /// equality is String's, so `"\u00e9"` and `"e\u0301"` are the same key).
+    ///
+    /// Before this reader, Foundation's JSONDecoder kept the first of two equal keys
+    /// (`{"a":1,"a":2}` read as `{"a":1}`), accepted trailing commas (`[1,]`), a leading byte
+    /// order mark and nesting to 512, and took time quadratic in the nesting (about a second
+    /// for 1 KB nested 500 deep).
+    public static func parse<Bytes: Sequence>(_ bytes: Bytes) -> JSONValue? where Bytes.Element == UInt8 {
+        if let value = bytes.withContiguousStorageIfAvailable(JSONReader.read) { return value }
+        return Array(bytes).withUnsafeBufferPointer(JSONReader.read)
     }
 
-    public func encode(to encoder: Encoder) throws {
+    /// The value as compact JSON, keys sorted by their UTF-8 bytes: the same text, byte for
+    /// byte, as JSONEncoder with `[.sortedKeys, .withoutEscapingSlashes]` printed before this
+    /// writer. Numbers that are integral and below 1e15 in magnitude print as integers (`-0`
+    /// as `0`), others as Swift's shortest round-tripping description without a trailing
+    /// `.0` (`0.1`, `1e-07`, `1.5e+300`). Strings escape `"`, `\` and the control characters
+    /// below U+0020 (as `\b \f \n \r \t`, else `\u00XX`), nothing else.
+    ///
+    /// JSON has no spelling for NaN or an infinity, and JSONEncoder refused containers nested
+    /// 512 deep or more: a value holding either serialises, as a whole, to `null`, as before.
+    public func serialized() -> String {
+        var writer = JSONWriter()
+        guard writer.write(self, depth: 0) else { return "null" }
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// For Codable types that hold a `JSONValue`. Asks for an object, then an array, then each
+    /// scalar: a container that fails to decode is not decoded again as another kind (the
+    /// previous chain of `try?` re-decoded every level, quadratic in the nesting).
+    public init(from decoder: any Decoder) throws {
+        if let container = try? decoder.container(keyedBy: AnyKey.self) {
+            var object: [String: JSONValue] = [:]
+            for key in container.allKeys { object[key.stringValue] = try container.decode(JSONValue.self, forKey: key) }
+            self = .object(object)
+        } else if var container = try? decoder.unkeyedContainer() {
+            var array: [JSONValue] = []
+            while !container.isAtEnd { array.append(try container.decode(JSONValue.self)) }
+            self = .array(array)
+        } else {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { self = .null }
+            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+            else if let value = try? container.decode(Double.self) { self = .number(value) }
+            else { self = .string(try container.decode(String.self)) }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -35,17 +90,11 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses `bytes`, or returns nil when they are not JSON.
-    public static func parse<Bytes: DataProtocol>(_ bytes: Bytes) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-    }
-
-    /// Serialises the value with sorted keys.
-    public func serialized() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     public subscript(key: String) -> JSONValue? {

@@ -37,8 +37,11 @@ import TestSupport
         case 3: return "1e\(Int.random(in: -400...400, using: &rng))"
         case 4: return "\"" + ["", "success", "fail", "waiting", "{\\\"resultUrls\\\":[1]}", "\\u0000", "é", "https://x/y"].randomElement(using: &rng)! + "\""
         case 5, 6:
-            let fields = (0..<Int.random(in: 0...5, using: &rng)).map { _ in
-                "\"\(keys.randomElement(using: &rng)!)\": \(randomJSON(&rng, depth: depth + 1))"
+            // Distinct keys: the reader refuses an object that names one twice (the corpus
+            // has a reply that does).
+            let count = Int.random(in: 0...5, using: &rng)
+            let fields = keys.shuffled(using: &rng).prefix(count).map { key in
+                "\"\(key)\": \(randomJSON(&rng, depth: depth + 1))"
             }
             return "{" + fields.joined(separator: ",") + "}"
         default:
@@ -46,9 +49,9 @@ import TestSupport
         }
     }
 
-    static func mutate(_ input: [UInt8], _ rng: inout Generator) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout Generator, edits: Int = 8) -> [UInt8] {
         var bytes = input
-        for _ in 0..<Int.random(in: 1...8, using: &rng) {
+        for _ in 0..<Int.random(in: 1...edits, using: &rng) {
             guard !bytes.isEmpty else { bytes = [UInt8.random(in: 0...255, using: &rng)]; continue }
             let at = Int.random(in: 0..<bytes.count, using: &rng)
             switch Int.random(in: 0..<5, using: &rng) {
@@ -76,5 +79,24 @@ import TestSupport
         for cut in 0..<png.count { FuzzEntry.feed(Array(png.prefix(cut))) }
         FuzzEntry.feed([0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x00] + [UInt8](repeating: 0xFF, count: 64))
         FuzzEntry.feed(Array("RIFF\0\0\0\0WEBPVP8 ".utf8) + [UInt8](repeating: 0, count: 20))
+    }
+
+    /// The JSON reader's own arm, cheaper than `feed` so it runs more often: the corpus
+    /// (deep nesting, duplicate keys, surrogates, big numbers among it), random replies, and
+    /// documents at and past `JSONValue.maxDepth`, mutated. `feedJSON` traps on a reader or
+    /// writer bug; the count shows the mutations still reach documents that parse.
+    @Test func jsonReaderRoundTripsWhatItAccepts() throws {
+        var rng = Generator(state: 0x7502_50)
+        let depth = JSONValue.maxDepth
+        var seeds = try Self.corpus()
+        seeds += (0..<50).map { _ in Array(Self.randomJSON(&rng).utf8) }
+        // 64 and 66 deep, then 64 and 65.
+        seeds += [depth / 2, depth / 2 + 1].map { Array((String(repeating: #"{"a":["#, count: $0) + "1" + String(repeating: "]}", count: $0)).utf8) }
+        seeds += [depth, depth + 1].map { Array((String(repeating: "[", count: $0) + String(repeating: "]", count: $0)).utf8) }
+        for seed in seeds { FuzzEntry.feedJSON(seed) }
+        var parsed = 0
+        // One or two edits, so that many mutants still parse and reach the writer.
+        for _ in 0..<20000 where FuzzEntry.feedJSON(Self.mutate(seeds.randomElement(using: &rng)!, &rng, edits: 2)) != nil { parsed += 1 }
+        #expect(parsed > 2000, "only \(parsed) of 20000 mutated inputs parsed")
     }
 }

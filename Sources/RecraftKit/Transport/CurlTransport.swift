@@ -91,14 +91,33 @@ final class CurlTransport: @unchecked Sendable {
 
     // MARK: The loop (transport thread only)
 
+    /// At most this many transfers are inside libcurl at once, as many as it may open
+    /// connections to one host. The rest wait here, in order: inside libcurl a transfer
+    /// waiting for a connection would already be running its timeout and stall clocks,
+    /// so a big batch would time out in the queue on a busy machine.
+    static let maxActive = 64
+
     private func run() {
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
+        var waiting = Queue<Transfer>()
         while true {
             let (added, cancelled, stopping) = inbox.withLock { inbox in
                 defer { inbox.added.removeAll(); inbox.cancelled.removeAll() }
                 return (inbox.added, inbox.cancelled, inbox.stopping)
             }
-            for transfer in added {
+            waiting.append(contentsOf: added)
+            // A cancelled transfer ends now, not at libcurl's next progress call (which a
+            // slow sender may delay by a second or more).
+            for transfer in cancelled where active[transfer.easy] === transfer {
+                active[transfer.easy] = nil
+                curl_multi_remove_handle(multi, transfer.easy)
+                finish(transfer, CURLE_ABORTED_BY_CALLBACK)
+            }
+            if stopping {
+                for transfer in waiting.drain() { active[transfer.easy] = transfer }  // ended below, with the rest
+                break
+            }
+            while active.count < Self.maxActive, let transfer = waiting.popFirst() {
                 if transfer.cancelled.load(ordering: .relaxed) {
                     finish(transfer, CURLE_ABORTED_BY_CALLBACK)
                     continue
@@ -107,14 +126,6 @@ final class CurlTransport: @unchecked Sendable {
                 active[transfer.easy] = transfer
                 curl_multi_add_handle(multi, transfer.easy)
             }
-            // A cancelled transfer ends now, not at libcurl's next progress call (which a
-            // slow sender may delay by a second or more).
-            for transfer in cancelled where active[transfer.easy] === transfer {
-                active[transfer.easy] = nil
-                curl_multi_remove_handle(multi, transfer.easy)
-                finish(transfer, CURLE_ABORTED_BY_CALLBACK)
-            }
-            if stopping { break }
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
             var left: Int32 = 0
@@ -124,12 +135,13 @@ final class CurlTransport: @unchecked Sendable {
                 curl_multi_remove_handle(multi, easy)
                 if let transfer = active.removeValue(forKey: easy) { finish(transfer, result) }
             }
-            // Sleeps until a socket is ready, a timer fires, or curl_multi_wakeup.
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            // Sleeps until a socket is ready, a timer fires, or curl_multi_wakeup; at once
+            // when a finished transfer made room for a waiting one.
+            curl_multi_poll(multi, nil, 0, active.count < Self.maxActive && !waiting.isEmpty ? 0 : 1000, nil)
         }
         let exiting = Lifetime.isExiting
         for (easy, transfer) in active {
-            curl_multi_remove_handle(multi, easy)
+            curl_multi_remove_handle(multi, easy)  // harmless for one never added
             if exiting {
                 // Nothing may run on after exit began (a job would journal a false end):
                 // free libcurl's part now, before OpenSSL's exit handler, and keep the rest.
@@ -220,4 +232,30 @@ enum CurlGlobal {
 private final class LoopBox: @unchecked Sendable {
     let transport: CurlTransport
     init(transport: CurlTransport) { self.transport = transport }
+}
+
+/// A first-in, first-out queue: an array read from a moving head, compacted as it drains.
+struct Queue<Element> {
+    private var items: [Element] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == items.count }
+
+    mutating func append(contentsOf new: [Element]) { items += new }
+
+    mutating func popFirst() -> Element? {
+        guard head < items.count else { return nil }
+        defer {
+            head += 1
+            if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
+            else if head >= 1024 && head * 2 >= items.count { items.removeFirst(head); head = 0 }
+        }
+        return items[head]
+    }
+
+    /// Every element left, in order, emptying the queue.
+    mutating func drain() -> [Element] {
+        defer { items = []; head = 0 }
+        return Array(items[head...])
+    }
 }
