@@ -231,8 +231,10 @@ extern const char *recraft_job_result_url(const recraft_job *job, size_t index);
 /// the result host. Does not take ownership of path. Returns RECRAFT_ERR_INVALID_ARGUMENT
 /// for a NULL or freed job or a NULL or empty path; RECRAFT_ERR_NOT_READY before the job
 /// has succeeded or for an index past the results; the job's error code after it failed;
-/// RECRAFT_ERR_IO when the target cannot be written (PATH.recraft-partial is written
-/// first, then renamed); RECRAFT_ERR_NOT_FOUND when the result file is gone.
+/// RECRAFT_ERR_IO when the target cannot be written (a fresh .NAME.recraft-XXXXXX beside
+/// it is written first, then renamed); RECRAFT_ERR_NOT_FOUND when the result file is gone;
+/// RECRAFT_ERR_TIMEOUT past download_timeout_ms or below 1 KiB/s for stall_timeout_ms;
+/// RECRAFT_ERR_CANCELLED when recraft_job_cancel stopped it.
 extern recraft_status recraft_job_download(recraft_job *job, size_t index, const char *path);
 
 /// The job as a JSON object: id, operation, state, provider_state, results, error

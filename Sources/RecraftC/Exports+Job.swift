@@ -56,8 +56,10 @@ import Glibc
 /// the result host. Does not take ownership of path. Returns RECRAFT_ERR_INVALID_ARGUMENT
 /// for a NULL or freed job or a NULL or empty path; RECRAFT_ERR_NOT_READY before the job
 /// has succeeded or for an index past the results; the job's error code after it failed;
-/// RECRAFT_ERR_IO when the target cannot be written (PATH.recraft-partial is written
-/// first, then renamed); RECRAFT_ERR_NOT_FOUND when the result file is gone.
+/// RECRAFT_ERR_IO when the target cannot be written (a fresh .NAME.recraft-XXXXXX beside
+/// it is written first, then renamed); RECRAFT_ERR_NOT_FOUND when the result file is gone;
+/// RECRAFT_ERR_TIMEOUT past download_timeout_ms or below 1 KiB/s for stall_timeout_ms;
+/// RECRAFT_ERR_CANCELLED when recraft_job_cancel stopped it.
 @c public func recraft_job_download(_ job: OpaquePointer?, _ index: UInt, _ path: UnsafePointer<CChar>?) -> recraft_status {
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")

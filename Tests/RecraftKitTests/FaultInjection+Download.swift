@@ -24,7 +24,7 @@ import TestSupport
             }
             #expect(job.state == .succeeded)
             #expect(!FileManager.default.fileExists(atPath: output), "no half file")
-            #expect(!FileManager.default.fileExists(atPath: output + ".recraft-partial"))
+            #expect(try TestFiles.partials(beside: output).isEmpty, "no partial file left")
             #expect(try await job.download(to: output) == output)
             #expect(bench.accepted == 1)
             #expect(bench.stats.fileDownloadsWithAuthorization == 0)

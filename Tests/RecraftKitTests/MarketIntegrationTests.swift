@@ -35,7 +35,7 @@ import TestSupport
             #expect(stats.tasksCreated == 1)
             #expect(stats.fileDownloads >= 1)
             #expect(stats.fileDownloadsWithAuthorization == 0)
-            #expect(!FileManager.default.fileExists(atPath: output + ".recraft-partial"))
+            #expect(try TestFiles.partials(beside: output).isEmpty, "no partial file left")
         }
     }
 

@@ -69,3 +69,14 @@ public enum TestImages {
         return b << 16 | a
     }
 }
+
+/// What a download leaves beside its target while it runs (`.NAME.recraft-XXXXXX`).
+public enum TestFiles {
+    public static func partials(beside target: String) throws -> [String] {
+        let slash = target.lastIndex(of: "/")
+        let folder = slash.map { String(target[..<$0]) } ?? "."
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        return try FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "/" : folder)
+            .filter { $0.hasPrefix(".\(name).recraft-") }
+    }
+}

@@ -19,7 +19,8 @@ from .errors import ConfigError, InvalidArgumentError, RecraftTimeoutError, _che
 
 #: Keyword arguments of Client given in seconds, and the config keys they set.
 _SECONDS = {"timeout": "timeout_ms", "connect_timeout": "connect_timeout_ms",
-            "stall_timeout": "stall_timeout_ms", "job_timeout": "job_timeout_ms"}
+            "stall_timeout": "stall_timeout_ms", "job_timeout": "job_timeout_ms",
+            "download_timeout": "download_timeout_ms"}
 
 
 def _milliseconds(name: str, value: float) -> int:
@@ -34,7 +35,8 @@ class Client(_Owned):
     ``Client("kie")`` takes the API key from the provider's environment variable
     (KIE_API_KEY); ``Client("sandbox", base_url="http://127.0.0.1:8080")`` talks to the
     local emulator. Times are in seconds (``timeout`` per API request, ``connect_timeout``,
-    ``stall_timeout`` with no byte received, ``job_timeout`` for a whole job). With
+    ``stall_timeout`` with no byte received, ``job_timeout`` for a whole job,
+    ``download_timeout`` for one result download). With
     ``journal_path`` every submission is recorded, so ``resume()`` can collect what a
     crash left running; ``webhook_secret`` checks the signature of callbacks fed to
     ``handle_callback``. Other keyword arguments are configuration keys of the C API as
@@ -50,7 +52,8 @@ class Client(_Owned):
     def __init__(self, provider: str, api_key: str | None = None, base_url: str | None = None, *,
                  upload_url: str | None = None, timeout: float | None = None,
                  connect_timeout: float | None = None, stall_timeout: float | None = None,
-                 job_timeout: float | None = None, max_retries: int | None = None,
+                 job_timeout: float | None = None, download_timeout: float | None = None,
+                 max_retries: int | None = None,
                  journal_path: str | os.PathLike[str] | None = None, webhook_secret: str | None = None,
                  **config: Any) -> None:
         settings: dict[str, Any] = {"provider": provider, "api_key": api_key, "base_url": base_url,
@@ -58,7 +61,7 @@ class Client(_Owned):
                                     "webhook_secret": webhook_secret,
                                     "journal_path": None if journal_path is None else os.fspath(journal_path)}
         seconds = {"timeout": timeout, "connect_timeout": connect_timeout, "stall_timeout": stall_timeout,
-                   "job_timeout": job_timeout}
+                   "job_timeout": job_timeout, "download_timeout": download_timeout}
         for name, value in seconds.items():
             if value is None:
                 continue
