@@ -37,10 +37,12 @@ extension Job {
                                     "operation": .string(operation.rawValue)])
     }
 
-    /// At the end. A failure to write here cannot undo the job's end; the entry then
-    /// stays in flight and a restart collects the result again, which costs nothing.
-    func journalFinished() {
-        guard let journal = client.journal else { return }
+    /// At the end; `then` runs once the line is on disk (at once without a journal), so
+    /// that whoever waits for the job finds its end in the journal. A failure to write
+    /// cannot undo the job's end; the entry then stays in flight and a restart collects
+    /// the result again, which costs nothing.
+    func journalFinished(then: @escaping @Sendable () -> Void) {
+        guard let journal = client.journal else { return then() }
         let (state, taskId, results, error) = core.withLock { ($0.state, $0.taskId, $0.results, $0.error) }
         var event: [String: JSONValue] = [
             "event": "finished", "ref": .string(ref), "state": .string(state.description),
@@ -51,6 +53,6 @@ extension Job {
             event["error"] = .string(error.message)
             event["error_code"] = .number(Double(error.code.rawValue))
         }
-        journal.recordLater(event)
+        journal.recordLater(event, then: then)
     }
 }

@@ -5,7 +5,7 @@ extension Job {
     /// deadline). Returns the state then; on timeout the job goes on and can be waited on again.
     public func wait(timeout: Duration? = nil) async -> JobState {
         let id = core.withLock { core -> Int? in
-            guard !core.state.isTerminal else { return nil }
+            guard !core.announced else { return nil }
             core.nextWaiter += 1
             return core.nextWaiter
         }
@@ -20,7 +20,7 @@ extension Job {
             await withCheckedContinuation { continuation in
                 let registered = core.withLock { core -> Bool in
                     // The timer or a cancellation may have fired before we got here.
-                    guard !core.state.isTerminal, core.expiredWaiters.remove(id) == nil else { return false }
+                    guard !core.announced, core.expiredWaiters.remove(id) == nil else { return false }
                     core.waiters[id] = continuation
                     return true
                 }

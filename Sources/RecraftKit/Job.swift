@@ -45,6 +45,9 @@ public final class Job: Sendable {
         var nextWaiter = 0
         var expiredWaiters: Set<Int> = []
         var endHandlers: [@Sendable (JobState) -> Void] = []
+        /// Set once the end is in the journal and waiters may be told: `wait`, `onEnd` and
+        /// `waitBlocking` follow this, not `state`, so a waiter always finds the end recorded.
+        var announced = false
     }
 
     /// A new submission.
@@ -82,7 +85,7 @@ public final class Job: Sendable {
     deinit {
         // libdispatch traps when a group is freed while entered. The driver holds the job
         // until it ends, so this cannot happen today; keep it that way if that changes.
-        if !core.withLock({ $0.state.isTerminal }) { ended.leave() }
+        if !core.withLock({ $0.announced }) { ended.leave() }
     }
 
     private func start() {
@@ -142,27 +145,35 @@ public final class Job: Sendable {
     /// thread, so it may block and may call any RecraftKit function.
     public func onEnd(_ handler: @escaping @Sendable (JobState) -> Void) {
         let ended = core.withLock { core -> JobState? in
-            guard core.state.isTerminal else { core.endHandlers.append(handler); return nil }
+            guard core.announced else { core.endHandlers.append(handler); return nil }
             return core.state
         }
         if let ended { client.callbackQueue.async { handler(ended) } }
     }
 
-    /// Moves the job to a terminal state, once; later calls are ignored.
+    /// Moves the job to a terminal state, once; later calls are ignored. Waiters and
+    /// handlers hear of it (`announce`) once the journal has the end.
     func finish(_ state: JobState, results: [JobResult] = [], error: RecraftError? = nil) {
-        let ending = core.withLock { core -> ([CheckedContinuation<Void, Never>], [@Sendable (JobState) -> Void])? in
-            guard !core.state.isTerminal else { return nil }
+        let ending = core.withLock { core -> Bool in
+            guard !core.state.isTerminal else { return false }
             core.state = state
             core.results = results
             core.error = error.map(client.redacted)
             core.driver = nil
-            defer { core.waiters = [:]; core.endHandlers = [] }
-            return (Array(core.waiters.values), core.endHandlers)
+            return true
         }
-        guard let (waiters, handlers) = ending else { return }
-        for handler in handlers { client.callbackQueue.async { handler(state) } }
+        guard ending else { return }
         if let taskId = id { client.unregister(taskId: taskId) }
-        journalFinished()
+        journalFinished { [self] in announce() }
+    }
+
+    private func announce() {
+        let (state, waiters, handlers) = core.withLock { core in
+            core.announced = true
+            defer { core.waiters = [:]; core.endHandlers = [] }
+            return (core.state, Array(core.waiters.values), core.endHandlers)
+        }
+        for handler in handlers { client.callbackQueue.async { handler(state) } }
         ended.leave()
         for waiter in waiters { waiter.resume() }
     }

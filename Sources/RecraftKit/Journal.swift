@@ -43,9 +43,13 @@ public final class Journal: Sendable {
         if let failure { throw failure }
     }
 
-    /// Appends one event without waiting for it (in order with every other event).
-    func recordLater(_ event: [String: JSONValue]) {
-        queue.async { try? self.append(event) }
+    /// Appends one event without waiting for it (in order with every other event), then
+    /// calls `then` on the journal's queue, written or not.
+    func recordLater(_ event: [String: JSONValue], then: @escaping @Sendable () -> Void = {}) {
+        queue.async {
+            try? self.append(event)
+            then()
+        }
     }
 
     private func append(_ event: [String: JSONValue]) throws(RecraftError) {
