@@ -1,5 +1,6 @@
-// The fuzz target for every RecraftKit decoder (provider replies, callbacks, configs,
-// image headers). With libFuzzer (see the README):
+// The fuzz targets for every RecraftKit decoder (provider replies, callbacks, configs,
+// image headers; and, with RECRAFT_FUZZ=headers, HTTP header values and URLs). With
+// libFuzzer (see the README):
 //   swift build --product recraft-fuzz --scratch-path .build-fuzz -Xswiftc -DFUZZING \
 //       -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
 //   cp -r Tests/FuzzCorpus /tmp/corpus   # libFuzzer adds what it finds to the folder
@@ -15,11 +16,16 @@ import RecraftKit
 import Glibc
 #endif
 
+/// Which target runs: RECRAFT_FUZZ=headers for the header parsers (FuzzEntry.feedHeaders),
+/// else every decoder of bodies, configs and image headers (FuzzEntry.feed).
+let feedTarget: @Sendable ([UInt8]) -> Void = getenv("RECRAFT_FUZZ").map { String(cString: $0) } == "headers"
+    ? FuzzEntry.feedHeaders : FuzzEntry.feed
+
 /// libFuzzer's entry point (its FuzzerMain.o references it by name).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data else { return 0 }
-    FuzzEntry.feed(Array(UnsafeBufferPointer(start: data, count: size)))
+    feedTarget(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
 
@@ -38,7 +44,7 @@ for path in CommandLine.arguments.dropFirst() {
         print("cannot read \(path)")
         exit(2)
     }
-    FuzzEntry.feed([UInt8](data))
+    feedTarget([UInt8](data))
     print("fed \(path) (\(data.count) bytes)")
 }
 #endif

@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// Feeds arbitrary bytes to every decoder that reads what a provider, a callback or a
 /// user sends, for the fuzz targets (`Sources/RecraftFuzz`) and the fuzz tests. Nothing
 /// here may trap, whatever the input; a thrown `RecraftError` is the right answer to junk.
@@ -25,6 +27,33 @@ package enum FuzzEntry {
         _ = RetryAfter.parse(text)
         _ = try? RateLimiter.parse(text, key: "fuzz")
         feedCallback(bytes)
+    }
+
+    /// The second target: what reaches the library in HTTP headers (reply header lines,
+    /// `Retry-After`, `Content-Type`, the webhook signature headers) and URLs from replies.
+    /// The bytes are read as header lines; every value also goes in as each header alone.
+    package static func feedHeaders(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var headers: [String: String] = [:]
+        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            if let (name, value) = Transfer.headerField(String(line)) { headers[name] = value }
+        }
+        let values = Array(headers.values) + [text]
+        for value in values {
+            _ = RetryAfter.parse(value)
+            _ = RetryAfter.parse(value, now: Date(timeIntervalSince1970: 0))
+            _ = URLPolicy.parse(value)
+            _ = URLPolicy.isLoopback(host: value)
+            for status in [200, 429, 503] {
+                let response = HTTPResponse(status: status, headers: ["content-type": value, "retry-after": value, "x-recraft-requestid": value],
+                                            body: Array(#"{"code":429,"msg":"slow down"}"#.utf8), bytesWritten: 0)
+                _ = try? KieEnvelope(response, service: "fuzz", keyVariable: nil)
+                _ = RecraftProvider.error(response, service: "fuzz", keyVariable: nil)
+            }
+            let body = Array(#"{"code":200,"data":{"taskId":"t1","state":"success","resultJson":"{\"resultUrls\":[\"https://x/y.png\"]}"}}"#.utf8)
+            _ = try? signedClient?.handleCallback(body: body, headers: ["X-Webhook-Timestamp": value, "X-Webhook-Signature": value])
+        }
+        _ = try? signedClient?.handleCallback(body: Array(#"{"data":{"taskId":"t1","state":"waiting"}}"#.utf8), headers: headers)
     }
 
     /// The JSON reader and writer, checked against themselves: the bytes read the same

@@ -99,4 +99,17 @@ import TestSupport
         for _ in 0..<20000 where FuzzEntry.feedJSON(Self.mutate(seeds.randomElement(using: &rng)!, &rng, edits: 2)) != nil { parsed += 1 }
         #expect(parsed > 2000, "only \(parsed) of 20000 mutated inputs parsed")
     }
+
+    /// The header target: header lines and values at their extremes, mutated.
+    @Test func headerParsersSurviveMutatedInput() throws {
+        var rng = Generator(state: 0x4EAD_E125)
+        let seeds = [
+            "Retry-After: 120\r\nContent-Type: application/json\r\n", "Retry-After: 99999999999999999999",
+            "Retry-After: Fri, 31 Dec 9999 23:59:59 GMT", "Retry-After: Sun, 06 Nov 99999999999 08:49:37 GMT",
+            "X-Webhook-Timestamp: -9223372036854775808\nX-Webhook-Signature: AAAA", "Location: http:/host/x",
+            "Location: http://127.attacker.example/", "Content-Type: text/plain; charset=\u{0}", "x: [::1]", "Retry-After: -1",
+        ].map { Array($0.utf8) }
+        for seed in seeds { FuzzEntry.feedHeaders(seed) }
+        for _ in 0..<3000 { FuzzEntry.feedHeaders(Self.mutate(seeds.randomElement(using: &rng)!, &rng)) }
+    }
 }

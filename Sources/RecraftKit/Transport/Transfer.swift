@@ -198,10 +198,14 @@ final class Transfer: @unchecked Sendable {
         lastActivity = .now
         let text = String(decoding: line, as: UTF8.self)
         if text.hasPrefix("HTTP/") { headers = [:]; return }  // a new response (redirect, 100)
-        guard let colon = text.firstIndex(of: ":") else { return }
-        let name = text[..<colon].lowercased()
-        let value = text[text.index(after: colon)...].trimmed
+        guard let (name, value) = Self.headerField(text) else { return }
         headers[name] = value
+    }
+
+    /// One header line as (lower-case name, trimmed value); nil for a line with no colon.
+    static func headerField(_ line: String) -> (name: String, value: String)? {
+        guard let colon = line.firstIndex(of: ":") else { return nil }
+        return (line[..<colon].lowercased(), line[line.index(after: colon)...].trimmed)
     }
 
     /// Closes the file, if any. Not synced here: an fsync on the transport's thread would
