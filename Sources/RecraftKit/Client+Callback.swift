@@ -43,7 +43,7 @@ extension Client {
         case .failed(let error): outcome = CallbackOutcome(taskId: taskId, state: .failed, results: [], error: redacted(error))
         }
         if outcome.state.isTerminal, let job = liveJob(taskId: taskId) {
-            job.finish(outcome.state, results: outcome.results, error: outcome.error)
+            job.handle(.callback(state: outcome.state, results: outcome.results, error: outcome.error))
         }
         return outcome
     }

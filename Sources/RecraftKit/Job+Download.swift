@@ -19,7 +19,7 @@ extension Job {
             }
         }
         let slot = core.withLock { core -> Int? in
-            guard !core.cancelRequested else { return nil }
+            guard !core.machine.cancelRequested else { return nil }
             core.nextDownload += 1
             core.downloads[core.nextDownload] = work
             return core.nextDownload
@@ -73,7 +73,7 @@ extension Job {
     }
 
     func result(at index: Int) throws(RecraftError) -> JobResult {
-        let (state, results, error) = core.withLock { ($0.state, $0.results, $0.error) }
+        let (state, results, error) = core.withLock { ($0.machine.state, $0.machine.results, $0.machine.error) }
         switch state {
         case .succeeded:
             guard results.indices.contains(index) else {

@@ -4,7 +4,7 @@ extension Job {
     /// The job as JSON, for the C API and the bindings: id, operation, state,
     /// provider_state, results, error {code, name, message, http_status, provider_code}, polls.
     public func snapshotJSON() -> String {
-        let (core, operation) = (core.withLock { ($0.state, $0.taskId, $0.providerState, $0.results, $0.error, $0.polls) }, operation)
+        let (core, operation) = (core.withLock { ($0.machine.state, $0.machine.taskId, $0.machine.providerState, $0.machine.results, $0.machine.error, $0.polls) }, operation)
         var object: [String: JSONValue] = [
             "id": core.1.map(JSONValue.string) ?? .null,
             "operation": .string(operation.rawValue),

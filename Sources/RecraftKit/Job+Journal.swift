@@ -43,7 +43,7 @@ extension Job {
     /// the result again, which costs nothing.
     func journalFinished(then: @escaping @Sendable () -> Void) {
         guard let journal = client.journal else { return then() }
-        let (state, taskId, results, error) = core.withLock { ($0.state, $0.taskId, $0.results, $0.error) }
+        let (state, taskId, results, error) = core.withLock { ($0.machine.state, $0.machine.taskId, $0.machine.results, $0.machine.error) }
         var event: [String: JSONValue] = [
             "event": "finished", "ref": .string(ref), "state": .string(state.description),
             "results": .array(results.compactMap { if case .url(let url) = $0 { .string(url) } else { nil } }),

@@ -18,8 +18,7 @@ extension Job {
         } catch {
             // At exit nothing may end: the journal keeps the job as it was, for resume.
             if Lifetime.isExiting { return }
-            if error.code == .cancelled && state == .cancelled { return }
-            finish(.failed, error: error)
+            handle(.failed(error))  // ignored when the job ended already (a cancel, say)
         }
     }
 
@@ -47,16 +46,13 @@ extension Job {
         default:
             break
         }
-        if provider.isSynchronous { core.withLock { if !$0.state.isTerminal { $0.state = .running } } }
+        if provider.isSynchronous { handle(.runningSynchronously) }
         let submission = try await client.retrying(.submit) { () async throws(RecraftError) -> Submission in
             try await journalSending()
-            let go = core.withLock { core -> Bool in
-                guard !core.cancelRequested, !core.state.isTerminal else { return false }
-                core.sending = true
-                return true
+            guard handle(.sending).contains(.send) else {
+                throw RecraftError(.cancelled, "the job was cancelled before its create request went out")
             }
-            guard go else { throw RecraftError(.cancelled, "the job was cancelled before its create request went out") }
-            defer { core.withLock { $0.sending = false } }
+            defer { handle(.sent) }
             do throws(RecraftError) {
                 return try await provider.submit(request, offer: offer, through: client)
             } catch {
@@ -66,17 +62,10 @@ extension Job {
         switch submission {
         case .accepted(let taskId):
             try? await journalAccepted(taskId)  // the task exists now: never let a full disk lose it
-            let live = core.withLock { core -> Bool in
-                core.taskId = taskId  // kept even if cancelled meanwhile: the task exists
-                guard !core.state.isTerminal else { return false }
-                core.state = .running
-                return true
-            }
-            if live { client.register(self, taskId: taskId) }
+            handle(.accepted(taskId: taskId))
         case .finished(let taskId, let results):
-            core.withLock { $0.taskId = taskId }
             try? await journalAccepted(taskId)
-            finish(.succeeded, results: results)
+            handle(.finishedSynchronously(taskId: taskId, results: results))
         }
     }
 
@@ -100,32 +89,24 @@ extension Job {
                     return try await client.provider.status(taskId: taskId, operation: operation, through: client)
                 }
                 unknownStreak = 0
-            } catch where error.code == .notFound && request != nil && unknownStreak < 3 {
-                // kie answers "recordInfo is null" for a task created a moment ago; give
-                // a freshly created task a few polls before calling it unknown.
-                unknownStreak += 1
-                continue
-            } catch where RetryPolicy.isRetryable(error, kind: .poll) {
-                // An outage outlasted the retries: the task is still the provider's, so keep
-                // asking on the schedule until the job's deadline rather than give it up.
-                continue
-            } catch where error.code != .notFound {
-                throw RecraftError(error.code, "\(error.message); task \(taskId) may still finish: reopen it by id to collect it",
-                                   httpStatus: error.httpStatus, providerCode: error.providerCode)
+            } catch {
+                switch RetryPolicy.afterPolls(error, freshlyCreated: request != nil, unknownStreak: unknownStreak) {
+                case .keepPolling:
+                    if error.code == .notFound { unknownStreak += 1 }
+                    continue
+                case .giveUp(let final) where final.code == .notFound:
+                    throw final  // the provider does not know the task: nothing to reopen
+                case .giveUp(let final):
+                    throw RecraftError(final.code, "\(final.message); task \(taskId) may still finish: reopen it by id to collect it",
+                                       httpStatus: final.httpStatus, providerCode: final.providerCode)
+                }
             }
-            switch status {
-            case .running(let detail):
-                core.withLock { $0.providerState = detail }
-                lastRunning = .now
-            case .succeeded(let results):
-                core.withLock { $0.providerState = "success" }
+            if case .running = status { lastRunning = .now }
+            if case .succeeded = status, request != nil {
                 // It ended between the last two polls; the midpoint is the best guess.
-                if request != nil { client.durations.record((lastRunning - started) + (.now - lastRunning) / 2, for: operation) }
-                finish(.succeeded, results: results)
-            case .failed(let error):
-                core.withLock { $0.providerState = "fail" }
-                finish(.failed, error: error)
+                client.durations.record((lastRunning - started) + (.now - lastRunning) / 2, for: operation)
             }
+            handle(.polled(status))
         }
     }
 

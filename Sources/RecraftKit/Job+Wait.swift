@@ -5,7 +5,7 @@ extension Job {
     /// deadline). Returns the state then; on timeout the job goes on and can be waited on again.
     public func wait(timeout: Duration? = nil) async -> JobState {
         let id = core.withLock { core -> Int? in
-            guard !core.announced else { return nil }
+            guard !core.machine.announced else { return nil }
             core.nextWaiter += 1
             return core.nextWaiter
         }
@@ -20,7 +20,7 @@ extension Job {
             await withCheckedContinuation { continuation in
                 let registered = core.withLock { core -> Bool in
                     // The timer or a cancellation may have fired before we got here.
-                    guard !core.announced, core.expiredWaiters.remove(id) == nil else { return false }
+                    guard !core.machine.announced, core.expiredWaiters.remove(id) == nil else { return false }
                     core.waiters[id] = continuation
                     return true
                 }
@@ -48,11 +48,7 @@ extension Job {
     /// Blocks the calling thread until the job ends or `timeout` passes; for the C API.
     /// Must not be called from a Swift concurrency thread.
     public func waitBlocking(timeout: Duration? = nil) -> JobState {
-        if let timeout {
-            _ = ended.wait(timeout: .now() + .milliseconds(Int(max(0, min(timeout.milliseconds, Int64(Int32.max))))))
-        } else {
-            ended.wait()
-        }
+        ended.wait(timeout: timeout)
         return state
     }
 }

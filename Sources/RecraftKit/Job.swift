@@ -20,24 +20,16 @@ public final class Job: Sendable {
     /// The process that submitted it: its work runs only there (see `Lifetime`).
     let pid = getpid()
     let core: Mutex<Core>
-    /// Entered at creation, left once when the job ends: blocking waiters wait on it.
-    let ended = DispatchGroup()
+    /// Opened once when the end is announced: blocking waiters wait on it.
+    let ended = Latch()
 
     struct Core {
-        var state: JobState = .pending
-        var taskId: String?
-        var providerState: String?
-        var results: [JobResult] = []
-        var error: RecraftError?
+        /// State, task id, results, error: written only through `handle`.
+        var machine: JobStateMachine
         var polls = 0
         var driver: Task<Void, Never>?
         /// The checked input, open until the submit is over.
         var input: InputFile?
-        /// True while the billed request may be on its way: a cancel then cannot know
-        /// whether the task exists, so it ends the job *submit uncertain* and lets the
-        /// request finish, to keep the task id if the reply brings one.
-        var sending = false
-        var cancelRequested = false
         /// Downloads in progress, so that `cancel` stops them.
         var downloads: [Int: Task<Result<String, RecraftError>, Never>] = [:]
         var nextDownload = 0
@@ -45,9 +37,6 @@ public final class Job: Sendable {
         var nextWaiter = 0
         var expiredWaiters: Set<Int> = []
         var endHandlers: [@Sendable (JobState) -> Void] = []
-        /// Set once the end is in the journal and waiters may be told: `wait`, `onEnd` and
-        /// `waitBlocking` follow this, not `state`, so a waiter always finds the end recorded.
-        var announced = false
     }
 
     /// A new submission.
@@ -56,7 +45,7 @@ public final class Job: Sendable {
         self.ref = UUID().uuidString.lowercased()
         self.client = client
         var request = request
-        var core = Core()
+        var core = Core(machine: JobStateMachine())
         core.input = request.input
         request.input = nil
         self.request = request
@@ -74,35 +63,25 @@ public final class Job: Sendable {
         self.request = nil
         self.offer = nil
         self.deadline = .now + client.configuration.jobTimeout
-        var core = Core()
-        core.taskId = taskId
-        core.state = .running
-        self.core = Mutex(core)
+        self.core = Mutex(Core(machine: JobStateMachine(reopened: taskId)))
         client.register(self, taskId: taskId)
         start()
     }
 
-    deinit {
-        // libdispatch traps when a group is freed while entered. The driver holds the job
-        // until it ends, so this cannot happen today; keep it that way if that changes.
-        if !core.withLock({ $0.announced }) { ended.leave() }
-    }
-
     private func start() {
-        ended.enter()
         let driver = Task { [self] in await drive() }
         core.withLock { $0.driver = driver }
     }
 
     /// The provider's task id; nil until the provider has accepted the task.
-    public var id: String? { core.withLock { $0.taskId } }
-    public var state: JobState { core.withLock { $0.state } }
+    public var id: String? { core.withLock { $0.machine.taskId } }
+    public var state: JobState { core.withLock { $0.machine.state } }
     /// The provider's own word for the state (`queuing`, `generating`, …), if any.
-    public var providerState: String? { core.withLock { $0.providerState } }
+    public var providerState: String? { core.withLock { $0.machine.providerState } }
     /// The results, once the job has succeeded.
-    public var results: [JobResult] { core.withLock { $0.results } }
+    public var results: [JobResult] { core.withLock { $0.machine.results } }
     /// Why the job failed, was cancelled or timed out.
-    public var error: RecraftError? { core.withLock { $0.error } }
+    public var error: RecraftError? { core.withLock { $0.machine.error } }
     /// How many status requests the job has made.
     public var polls: Int { core.withLock { $0.polls } }
 
@@ -113,22 +92,53 @@ public final class Job: Sendable {
     /// A cancel while the create request is on its way ends the job *submit uncertain*:
     /// the request is not cut off (that would not un-create the task), and if its reply
     /// brings a task id, `id` and the journal keep it. Also stops downloads in progress.
-    public func cancel() {
-        let (driver, sending, taskId, downloads) = core.withLock { core in
-            core.cancelRequested = true
-            defer { core.downloads = [:] }
-            return (core.driver, core.sending, core.taskId, Array(core.downloads.values))
+    public func cancel() { handle(.cancel) }
+
+    /// Feeds an event to the state machine and carries out what it answers; returns the
+    /// actions, for the caller that needs one (`.send` / `.abandonSend`).
+    @discardableResult
+    func handle(_ event: JobStateMachine.Event) -> [JobStateMachine.Action] {
+        let event = redacted(event)
+        let (actions, driver, downloads) = core.withLock { core in
+            let actions = core.machine.handle(event)
+            let downloads = actions.contains(.cancelDownloads) ? Array(core.downloads.values) : []
+            if actions.contains(.cancelDownloads) { core.downloads = [:] }
+            let driver = core.driver
+            if core.machine.isTerminal { core.driver = nil }  // the driver no longer needs the job
+            return (actions, driver, downloads)
         }
-        for download in downloads { download.cancel() }
-        if sending {
-            finish(.cancelled, error: RetryPolicy.uncertain(
-                "The job was cancelled while its create request was on its way; its task id, if the reply brings one, is kept (job id, journal)",
-                sent: true))
-            return
+        for action in actions {
+            switch action {
+            case .send, .abandonSend: break
+            case .register(let taskId): client.register(self, taskId: taskId)
+            case .unregister(let taskId): client.unregister(taskId: taskId)
+            case .journalEnd: journalFinished { [self] in handle(.journaled) }
+            case .announce: announce()
+            case .cancelDriver: driver?.cancel()
+            case .cancelDownloads: for download in downloads { download.cancel() }
+            }
         }
-        finish(.cancelled, error: RecraftError(.cancelled, "the job was cancelled" +
-            (taskId.map { "; the provider may still run task \($0): reopen it by id to collect it" } ?? "")))
-        driver?.cancel()
+        return actions
+    }
+
+    /// Errors leave the library without the API key.
+    private func redacted(_ event: JobStateMachine.Event) -> JobStateMachine.Event {
+        switch event {
+        case .failed(let error): .failed(client.redacted(error))
+        case .polled(.failed(let error)): .polled(.failed(client.redacted(error)))
+        case .callback(let state, let results, let error?): .callback(state: state, results: results, error: client.redacted(error))
+        default: event
+        }
+    }
+
+    private func announce() {
+        let (state, waiters, handlers) = core.withLock { core in
+            defer { core.waiters = [:]; core.endHandlers = [] }
+            return (core.machine.state, Array(core.waiters.values), core.endHandlers)
+        }
+        for handler in handlers { client.callbackQueue.async { handler(state) } }
+        ended.open()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Throws when this job belongs to another process: a forked child has none of the
@@ -145,36 +155,9 @@ public final class Job: Sendable {
     /// thread, so it may block and may call any RecraftKit function.
     public func onEnd(_ handler: @escaping @Sendable (JobState) -> Void) {
         let ended = core.withLock { core -> JobState? in
-            guard core.announced else { core.endHandlers.append(handler); return nil }
-            return core.state
+            guard core.machine.announced else { core.endHandlers.append(handler); return nil }
+            return core.machine.state
         }
         if let ended { client.callbackQueue.async { handler(ended) } }
-    }
-
-    /// Moves the job to a terminal state, once; later calls are ignored. Waiters and
-    /// handlers hear of it (`announce`) once the journal has the end.
-    func finish(_ state: JobState, results: [JobResult] = [], error: RecraftError? = nil) {
-        let ending = core.withLock { core -> Bool in
-            guard !core.state.isTerminal else { return false }
-            core.state = state
-            core.results = results
-            core.error = error.map(client.redacted)
-            core.driver = nil
-            return true
-        }
-        guard ending else { return }
-        if let taskId = id { client.unregister(taskId: taskId) }
-        journalFinished { [self] in announce() }
-    }
-
-    private func announce() {
-        let (state, waiters, handlers) = core.withLock { core in
-            core.announced = true
-            defer { core.waiters = [:]; core.endHandlers = [] }
-            return (core.state, Array(core.waiters.values), core.endHandlers)
-        }
-        for handler in handlers { client.callbackQueue.async { handler(state) } }
-        ended.leave()
-        for waiter in waiters { waiter.resume() }
     }
 }

@@ -35,6 +35,22 @@ struct RetryPolicy: Sendable {
         return .retry(after: wait)
     }
 
+    enum PollDecision: Equatable {
+        /// Ask again on the poll schedule (the job's deadline still bounds it).
+        case keepPolling
+        case giveUp(RecraftError)
+    }
+
+    /// After a status request failed even with its retries: the task is still the
+    /// provider's, so an outage means asking again on the schedule until the deadline
+    /// rather than giving the task up. kie answers "recordInfo is null" (not found) for a
+    /// task created a moment ago, so a fresh task gets three such answers before it is
+    /// called unknown.
+    static func afterPolls(_ error: RecraftError, freshlyCreated: Bool, unknownStreak: Int) -> PollDecision {
+        if error.code == .notFound { return freshlyCreated && unknownStreak < 3 ? .keepPolling : .giveUp(error) }
+        return isRetryable(error, kind: .poll) ? .keepPolling : .giveUp(error)
+    }
+
     /// True for failures that a later attempt may not meet.
     static func isRetryable(_ error: RecraftError, kind: RequestKind) -> Bool {
         switch error.code {
