@@ -53,6 +53,7 @@ let package = Package(
         // Foundation's Process (see ChildProcess.swift).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RecraftCTests", dependencies: ["RecraftC", "RecraftKit", "RecraftSandbox"]),
-        .testTarget(name: "RecraftCLITests", dependencies: ["RecraftSandbox", "TestSupport"]),
+        // RecraftKit for the catalog only: the tests run the built `recraft-cli`, and check its commands against `Operation.allCases`.
+        .testTarget(name: "RecraftCLITests", dependencies: ["RecraftKit", "RecraftSandbox", "TestSupport"]),
     ]
 )

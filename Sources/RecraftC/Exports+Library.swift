@@ -6,9 +6,11 @@ import Glibc
 
 nonisolated(unsafe) let emptyMessage: UnsafeMutablePointer<CChar> = strdup("")
 private nonisolated(unsafe) let versionString: UnsafeMutablePointer<CChar> = strdup(RecraftKitVersion.version)
-private nonisolated(unsafe) let statusNames: [UnsafeMutablePointer<CChar>] = (0...18).map { raw in
-    strdup(raw == 0 ? "ok" : RecraftError.Code(rawValue: Int32(raw)).description)
-}
+/// Indexed by status value: "ok", then every code of `RecraftError.Code.all`.
+private nonisolated(unsafe) let statusNames: [UnsafeMutablePointer<CChar>] =
+    (0...(RecraftError.Code.all.map(\.rawValue).max() ?? 0)).map { raw in
+        strdup(raw == 0 ? "ok" : RecraftError.Code(rawValue: raw).description)
+    }
 private nonisolated(unsafe) let unknownStatus: UnsafeMutablePointer<CChar> = strdup("unknown status")
 
 /// The message of the last failed call on this thread; "" if none failed yet. Never NULL.

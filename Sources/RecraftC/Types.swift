@@ -1,5 +1,9 @@
 import RecraftKit
 
+// The cases mirror RecraftError.Code.all, the one list of codes (number and name:
+// errInvalidArgument = 1 is invalid_argument); Tests/RecraftCTests/StatusCodeTests.swift
+// fails when they differ. A new code: its line in RecraftError.swift, then a case here.
+
 /// What every fallible function returns: RECRAFT_OK (0) or an error code. Codes are
 /// append-only and never reused. The message of the last error on the calling thread is
 /// in recraft_last_error_message().

@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Foundation
+import RecraftKit
 
 struct PlannedInput: Sendable, Equatable {
     /// The input as the user wrote it (a folder's files: the folder as written, then the name).
@@ -14,8 +15,8 @@ struct PlannedInput: Sendable, Equatable {
 }
 
 struct BatchPlan {
-    /// The operation's command name, used as the file name suffix (`crisp-upscale`).
-    var suffix: String
+    /// Its results are named after their inputs with its suffix (`photo.crisp-upscale.png`).
+    var operation: RecraftKit.Operation
     /// `-o`: a file (one input) or a folder.
     var output: String?
     var force: Bool
@@ -23,7 +24,7 @@ struct BatchPlan {
     /// The image files a folder argument stands for (not recursive).
     static let folderExtensions: Set<String> = ["png", "jpg", "jpeg", "webp"]
     /// Suffixes of results this tool saves, so a folder's earlier results are not taken as inputs.
-    static let resultSuffixes = ["crisp-upscale", "creative-upscale", "remove-background", "vectorize"]
+    static let resultSuffixes = RecraftKit.Operation.allCases.map(OutputName.suffix(for:))
 
     func inputs(_ arguments: [String]) throws -> [PlannedInput] {
         var sources: [(display: String, image: String, fromFolder: Bool)] = []
@@ -49,7 +50,8 @@ struct BatchPlan {
                 let directory = folder ?? (isURL(source.image)
                     ? FileManager.default.currentDirectoryPath
                     : (source.image as NSString).deletingLastPathComponent)
-                target = OutputTarget(path: directory + "/" + stem(of: source.image) + "." + suffix, exact: false, force: force)
+                target = OutputTarget(path: directory + "/" + OutputName.stem(input: source.image, operation: operation),
+                                      exact: false, force: force)
             }
             if let other = owners.updateValue(source.display, forKey: target.path) {
                 throw ValidationError("\(other) and \(source.display) would both be saved as \(Paths.display(target.path)).*: "
@@ -103,12 +105,5 @@ struct BatchPlan {
     private func isURL(_ text: String) -> Bool {
         let lower = text.lowercased()
         return lower.hasPrefix("https://") || lower.hasPrefix("http://")
-    }
-
-    /// The file name without its extension (for a URL, its last path segment's), or `image`.
-    private func stem(of image: String) -> String {
-        let name = isURL(image) ? (URL(string: image)?.lastPathComponent ?? "") : (image as NSString).lastPathComponent
-        let stem = (name as NSString).deletingPathExtension
-        return stem.isEmpty || stem == "/" ? "image" : stem
     }
 }

@@ -14,13 +14,19 @@ struct Endpoint: Hashable, Sendable {
     /// the Market dialect lacks): no API key is needed.
     var sandbox: Bool
 
-    /// The sandbox's preset speaks the Market dialect, which offers crisp upscale and
-    /// background removal; the sandbox serves Recraft's own API too, for the others.
+    /// The sandbox serves every dialect on one base URL: its own preset (the Market
+    /// dialect), Recraft's API under /v1 and the mirrors' paths. An operation goes to the
+    /// first of them whose preset offers it in the catalog.
+    private static let sandboxRoutes: [(preset: Preset, path: String)] = [(.sandbox, ""), (.recraft, "/v1"), (.recraftMirror, "")]
+
     static func sandbox(at baseURL: String, for operation: RecraftKit.Operation) -> Endpoint {
-        switch operation {
-        case .crispUpscale, .removeBackground: Endpoint(preset: .sandbox, baseURL: baseURL, sandbox: true)
-        default: Endpoint(preset: .recraft, baseURL: baseURL + "/v1", sandbox: true)
-        }
+        let route = sandboxRoutes.first { operation.presets.contains($0.preset) } ?? sandboxRoutes[0]
+        return Endpoint(preset: route.preset, baseURL: baseURL + route.path, sandbox: true)
+    }
+
+    /// True when the sandbox (`--provider sandbox`) runs `operation`.
+    static func sandboxServes(_ operation: RecraftKit.Operation) -> Bool {
+        sandboxRoutes.contains { operation.presets.contains($0.preset) }
     }
 }
 

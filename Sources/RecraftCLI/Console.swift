@@ -2,6 +2,7 @@
 // buffer to lose on exit), one writer at a time so lines never interleave.
 
 import Foundation
+import RecraftKit
 import Synchronization
 
 enum Console {
@@ -27,15 +28,7 @@ enum Console {
     static func write(_ text: String, to fd: Int32) {
         let bytes = Array(text.utf8)
         lock.withLock { _ in
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return  // a closed pipe: nothing more can be said
-                }
-                offset += written
-            }
+            _ = writeAll(fd, bytes)  // a closed pipe: nothing more can be said
         }
     }
 }

@@ -1,6 +1,7 @@
 // How a core error reads on the command line: its stable snake_case name (the C
 // header's RECRAFT_ERR_* without the prefix), its family for the exit code, and advice
-// that names the CLI's flags where the core's message names config keys.
+// that names the CLI's flags and commands. Decided by code, never by matching the core's
+// messages (their wording is not part of any contract, docs/ABI.md).
 
 import Foundation
 import RecraftKit
@@ -30,22 +31,25 @@ enum ErrorAdvice {
 
     enum ExitCodeClass { case failed, authentication, usage }
 
-    /// The core's message, reworded where it names a config key the CLI spells as a flag.
+    /// The core's message with what to do on the command line, chosen by the error's code
+    /// (and whether a reply came), never by the message's wording, which is not stable.
     static func message(_ error: RecraftError, preset: Preset? = nil) -> String {
-        var text = error.message
-        if error.code == .authentication, text.hasPrefix("no API key") {
+        let text = error.message
+        let replied = error.httpStatus != nil || error.providerCode != nil
+        switch error.code {
+        case .authentication where !replied:
+            // No reply: the key was refused before sending, because there is none.
             let variable = preset?.apiKeyVariable ?? "the provider's API key variable"
             return "no API key: set \(variable) or pass --api-key, or pass --provider sandbox to try it offline"
+        case .authentication:
+            return text + "; or pass it with --api-key"
+        case .invalidConfig:
+            return text + " (on the command line: base_url is --base-url, api_key --api-key, "
+                + "allow_insecure_http --allow-insecure-http, job_timeout_ms --timeout)"
+        case .timeout:
+            return text + "; `recraft resume` collects it later (--timeout sets the limit)"
+        default:
+            return text
         }
-        if error.code == .authentication, text.contains("check the API key") {
-            text += "; or pass it with --api-key"
-        }
-        text = text.replacingOccurrences(of: "set \"allow_insecure_http\": true", with: "pass --allow-insecure-http")
-        if error.code == .invalidConfig {
-            text = text.replacingOccurrences(of: "base_url", with: "--base-url")
-        }
-        text = text.replacingOccurrences(of: "(job_timeout_ms)", with: "(--timeout)")
-        text = text.replacingOccurrences(of: "reopen it by id later to collect it", with: "`recraft resume` collects it later")
-        return text
     }
 }

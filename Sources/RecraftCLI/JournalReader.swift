@@ -25,9 +25,7 @@ struct JournalView {
             return JournalView(path: path, entries: [], sidecar: SidecarState(), problems: [])
         }
         do throws(RecraftError) {
-            var configuration = try Configuration(provider: .sandbox, baseURL: "http://127.0.0.1:9")
-            configuration.journalPath = path
-            let (entries, problems) = try Client(configuration).journalEntries()
+            let (entries, problems) = try Journal.read(path: path)
             let sidecar = OutputSidecar.read(journal: path)
             return JournalView(path: path, entries: entries, sidecar: sidecar, problems: problems + sidecar.problems)
         } catch {

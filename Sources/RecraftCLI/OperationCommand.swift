@@ -1,12 +1,13 @@
-// `recraft crisp-upscale | creative-upscale | remove-background | vectorize IMAGE…`:
-// four commands, one implementation. Each input becomes a job; results are saved next
-// to the inputs (or under -o); the journal records every job for `recraft resume`.
+// `recraft crisp-upscale | creative-upscale | clarity-upscale | remove-background |
+// vectorize IMAGE…`: a command per operation of the core's catalog, one implementation.
+// Each input becomes a job; results are saved next to the inputs (or under -o); the
+// journal records every job for `recraft resume`.
 
 import ArgumentParser
 import Foundation
 import RecraftKit
 
-/// The arguments and the run shared by the four operation commands.
+/// The arguments and the run shared by the operation commands.
 struct OperationArguments: ParsableArguments {
     @Argument(help: ArgumentHelp("Images: files, folders of images (.png, .jpg, .jpeg, .webp; not recursive) or http(s) URLs.",
                                  valueName: "image"))
@@ -58,7 +59,7 @@ struct OperationArguments: ParsableArguments {
 
     func run(_ operation: RecraftKit.Operation, name: String) async throws {
         try await CommandFailure.guarding(name) {
-            let inputs = try BatchPlan(suffix: name, output: output, force: force).inputs(images)
+            let inputs = try BatchPlan(operation: operation, output: output, force: force).inputs(images)
             let settings = try client.settings()
             let journalPath: String? = noJournal || (settings.runsEmbeddedSandbox && journal.journal == nil) ? nil : journal.path
             if journalPath != nil { try journal.prepare() }
@@ -107,65 +108,55 @@ struct OperationArguments: ParsableArguments {
     }
 }
 
+/// One command per operation: `OperationCommand<CrispUpscale>` is `recraft crisp-upscale`.
+/// Its name, abstract and help come from the core's catalog (Catalog.swift).
+struct OperationCommand<Kind: OperationKind>: AsyncParsableCommand {
+    static var configuration: CommandConfiguration {
+        let operation = Kind.operation
+        return CommandConfiguration(commandName: operation.commandName, abstract: operation.summary,
+                                    discussion: OperationHelp.discussion(operation))
+    }
+
+    @OptionGroup var arguments: OperationArguments
+
+    func run() async throws { try await arguments.run(Kind.operation, name: Kind.operation.commandName) }
+}
+
+/// A type per operation, because ArgumentParser takes commands as types. `all` lists them;
+/// Tests/RecraftCLITests/CommandCatalogTests.swift checks that `recraft --help` shows a
+/// command for every `Operation.allCases`, so a new operation without one fails.
+protocol OperationKind { static var operation: RecraftKit.Operation { get } }
+
+enum CrispUpscale: OperationKind { static let operation = RecraftKit.Operation.crispUpscale }
+enum CreativeUpscale: OperationKind { static let operation = RecraftKit.Operation.creativeUpscale }
+enum ClarityUpscale: OperationKind { static let operation = RecraftKit.Operation.clarityUpscale }
+enum RemoveBackground: OperationKind { static let operation = RecraftKit.Operation.removeBackground }
+enum Vectorize: OperationKind { static let operation = RecraftKit.Operation.vectorize }
+
+enum OperationCommands {
+    static let all: [any ParsableCommand.Type] = [
+        OperationCommand<CrispUpscale>.self, OperationCommand<CreativeUpscale>.self, OperationCommand<ClarityUpscale>.self,
+        OperationCommand<RemoveBackground>.self, OperationCommand<Vectorize>.self,
+    ]
+}
+
 enum OperationHelp {
-    static func discussion(_ what: String, example: String) -> String {
-        """
-        \(what)
+    static func discussion(_ operation: RecraftKit.Operation) -> String {
+        let command = operation.commandName
+        let offered = operation.presets.map(\.rawValue).joined(separator: ", ")
+        return """
+        \(operation.resultDescription) Offered by: \(offered)\(Endpoint.sandboxServes(operation) ? " (and the built-in sandbox)" : "").
 
         Each input becomes a job at the provider; at most --concurrency run at once. Results are saved next to \
-        their inputs (photo.png → photo.\(example).png) unless -o says otherwise, and an existing output is never \
-        overwritten without --force: running the same command again skips what is done. Every job is recorded in \
-        the journal; after Ctrl-C, `recraft resume` collects the jobs left running and submits the ones never sent.
+        their inputs (photo.png → \(OutputName.stem(input: "photo.png", operation: operation)).png) unless -o says \
+        otherwise, and an existing output is never overwritten without --force: running the same command again skips \
+        what is done. Every job is recorded in the journal; after Ctrl-C, `recraft resume` collects the jobs left \
+        running and submits the ones never sent.
 
         Try it offline, with no account:
-          recraft \(example) photo.png --provider sandbox
+          recraft \(command) photo.png --provider sandbox
 
         \(ExitCodes.help)
         """
     }
-}
-
-struct CrispUpscaleCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "crisp-upscale",
-        abstract: "Upscale images, keeping them faithful (Recraft's crisp upscale).",
-        discussion: OperationHelp.discussion("Sharper, larger images with no invented detail.", example: "crisp-upscale"))
-
-    @OptionGroup var arguments: OperationArguments
-
-    func run() async throws { try await arguments.run(.crispUpscale, name: "crisp-upscale") }
-}
-
-struct CreativeUpscaleCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "creative-upscale",
-        abstract: "Upscale images, adding detail (Recraft's creative, or generative, upscale).",
-        discussion: OperationHelp.discussion("Larger images with new detail: offered by recraft and recraft-mirror "
-            + "(and the sandbox).", example: "creative-upscale"))
-
-    @OptionGroup var arguments: OperationArguments
-
-    func run() async throws { try await arguments.run(.creativeUpscale, name: "creative-upscale") }
-}
-
-struct RemoveBackgroundCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "remove-background",
-        abstract: "Cut the subject out of images, on a transparent background.",
-        discussion: OperationHelp.discussion("The background becomes transparent (PNG).", example: "remove-background"))
-
-    @OptionGroup var arguments: OperationArguments
-
-    func run() async throws { try await arguments.run(.removeBackground, name: "remove-background") }
-}
-
-struct VectorizeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "vectorize",
-        abstract: "Turn raster images into SVG.",
-        discussion: OperationHelp.discussion("Raster in, SVG out: offered by recraft (and the sandbox).", example: "vectorize"))
-
-    @OptionGroup var arguments: OperationArguments
-
-    func run() async throws { try await arguments.run(.vectorize, name: "vectorize") }
 }

@@ -140,15 +140,7 @@ final class OutputSidecar: Sendable {
             bytes.append(UInt8(ascii: "\n"))
         }
         fd.withLock { fd in
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
+            guard writeAll(fd, bytes) == nil else { return }
             fsync(fd)
         }
     }

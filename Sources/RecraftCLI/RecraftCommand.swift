@@ -1,5 +1,5 @@
 // The `recraft` command line (product `recraft-cli`, installed as `recraft`). Each
-// feature is a subcommand in its own file: the four operations (OperationCommand.swift),
+// feature is a subcommand in its own file: one per operation (OperationCommand.swift),
 // `resume`, `status`, `jobs`, and `sandbox`.
 
 import ArgumentParser
@@ -18,9 +18,6 @@ struct RecraftCommand: AsyncParsableCommand {
 
             \(ExitCodes.help)
             """,
-        subcommands: [
-            CrispUpscaleCommand.self, CreativeUpscaleCommand.self, RemoveBackgroundCommand.self, VectorizeCommand.self,
-            ResumeCommand.self, StatusCommand.self, JobsCommand.self, SandboxCommand.self,
-        ]
+        subcommands: OperationCommands.all + [ResumeCommand.self, StatusCommand.self, JobsCommand.self, SandboxCommand.self]
     )
 }

@@ -93,12 +93,11 @@ struct ResumePlan {
     /// or before the sidecar existed): saved next to its input, like the CLI does.
     static func defaultRecord(for entry: JournalEntry, baseURL: String?) -> OutputRecord? {
         guard let operation = entry.operation, let image = entry.image, let provider = entry.provider else { return nil }
-        let suffix = RecraftKit.Operation(name: operation)?.rawValue.replacingOccurrences(of: "_", with: "-") ?? operation
         let isURL = image.lowercased().hasPrefix("http://") || image.lowercased().hasPrefix("https://")
         let directory = isURL ? FileManager.default.currentDirectoryPath : (image as NSString).deletingLastPathComponent
-        let name = isURL ? (URL(string: image)?.lastPathComponent ?? "image") : (image as NSString).lastPathComponent
-        let stem = (name as NSString).deletingPathExtension
-        return OutputRecord(operation: operation, image: image, output: directory + "/" + (stem.isEmpty ? "image" : stem) + "." + suffix,
+        // An operation this version does not know is skipped later, by WorkItem, saying so.
+        let stem = RecraftKit.Operation(name: operation).map { OutputName.stem(input: image, operation: $0) } ?? operation
+        return OutputRecord(operation: operation, image: image, output: directory + "/" + stem,
                             exact: false, force: false, options: [:], provider: provider, baseURL: nil, sandbox: provider == "sandbox")
     }
 }

@@ -20,8 +20,8 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("A task id, or a journal ref from `recraft jobs`.", valueName: "job-id"))
     var id: String
 
-    @Option(help: ArgumentHelp("The operation of a task the journal does not know: crisp_upscale, creative_upscale, "
-        + "remove_background, vectorize.", valueName: "name"))
+    @Option(help: ArgumentHelp("The operation of a task the journal does not know: "
+        + RecraftKit.Operation.allCases.map(\.rawValue).joined(separator: ", ") + ".", valueName: "name"))
     var operation: String?
 
     @OptionGroup var client: ClientOptions
@@ -38,7 +38,8 @@ struct StatusCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let operation, RecraftKit.Operation(name: operation) == nil {
-            throw ValidationError("--operation \(operation): use crisp_upscale, creative_upscale, clarity_upscale, remove_background or vectorize")
+            let names = RecraftKit.Operation.allCases.map(\.rawValue)
+            throw ValidationError("--operation \(operation): use \(names.dropLast().joined(separator: ", ")) or \(names.last ?? "")")
         }
     }
 

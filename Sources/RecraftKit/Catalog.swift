@@ -81,3 +81,131 @@ extension JobRequest {
     /// An option's value as lower-case text (validated against the catalog already).
     func option(_ name: String) -> String? { options[name]?.string?.lowercased() }
 }
+
+// MARK: - The public catalog
+
+// What the other surfaces read instead of restating it: the CLI (its commands, help and
+// output names), the C API (recraft_catalog_json, which the Python bindings check their
+// helpers against) and the tests that hold README's table to `Catalog.offers`.
+
+extension Operation {
+    /// The CLI's command for it, also the suffix of its result files: `crisp-upscale`.
+    public var commandName: String { String(rawValue.map { $0 == "_" ? "-" : $0 }) }
+
+    /// Other names it is accepted by (`Operation(name:)`).
+    public var aliases: [String] { self == .creativeUpscale ? ["generative_upscale"] : [] }
+
+    /// What it does, in one line (the CLI command's abstract).
+    public var summary: String {
+        switch self {
+        case .crispUpscale: "Upscale images, keeping them faithful (Recraft's crisp upscale)."
+        case .creativeUpscale: "Upscale images, adding detail (Recraft's creative, or generative, upscale)."
+        case .clarityUpscale: "Upscale images, sharpening them (the clarity upscale of Recraft's mirrors)."
+        case .removeBackground: "Cut the subject out of images, on a transparent background."
+        case .vectorize: "Turn raster images into SVG."
+        }
+    }
+
+    /// What the result is like, in one sentence (the CLI command's discussion).
+    public var resultDescription: String {
+        switch self {
+        case .crispUpscale: "Sharper, larger images with no invented detail."
+        case .creativeUpscale: "Larger images with new detail."
+        case .clarityUpscale: "Larger, clearer images."
+        case .removeBackground: "The background becomes transparent (PNG)."
+        case .vectorize: "Raster in, SVG out."
+        }
+    }
+
+    /// The presets that offer it, in `Preset.allCases` order.
+    public var presets: [Preset] { Capabilities.presets(offering: self) }
+}
+
+/// What each preset offers, from `Catalog.offers`: operations, option keys and their
+/// allowed values, input limits.
+public enum Capabilities {
+    /// The operations `preset` offers, in `Operation.allCases` order.
+    public static func operations(_ preset: Preset) -> [Operation] {
+        let offers = Catalog.offers(preset)
+        return Operation.allCases.filter { offers[$0] != nil }
+    }
+
+    /// The presets that offer `operation`, in `Preset.allCases` order.
+    public static func presets(offering operation: Operation) -> [Preset] {
+        Preset.allCases.filter { Catalog.offers($0)[operation] != nil }
+    }
+
+    /// The option keys `preset` takes for `operation`, each with its allowed values (lower
+    /// case, numbers as text); nil when the preset does not offer the operation.
+    public static func options(_ operation: Operation, preset: Preset) -> [String: [String]]? {
+        Catalog.offers(preset)[operation]?.options
+    }
+
+    /// The whole catalog, as `recraft_catalog_json` returns it:
+    /// `{"operations": [{"name", "aliases", "command", "output_suffix", "presets"}],
+    ///   "presets": [{"name", "dialect", "api_key_variable", "base_url", "operations":
+    ///   {NAME: {"options": {KEY: [VALUE]}, "limits": {"types", "max_bytes", "max_pixels",
+    ///   "min_side", "max_side"}}}}],
+    ///   "status_codes": [{"code", "name", "constant", "description"}],
+    ///   "result_extensions": [EXT]}`. Operations, presets and codes are in their order.
+    public static var json: JSONValue {
+        let operations = Operation.allCases.map { operation in
+            JSONValue.object([
+                "name": .string(operation.rawValue),
+                "aliases": .array(operation.aliases.map(JSONValue.string)),
+                "command": .string(operation.commandName),
+                "output_suffix": .string(OutputName.suffix(for: operation)),
+                "presets": .array(operation.presets.map { .string($0.rawValue) }),
+            ])
+        }
+        let presets = Preset.allCases.map { preset in
+            var offered: [String: JSONValue] = [:]
+            for (operation, offer) in Catalog.offers(preset) {
+                offered[operation.rawValue] = .object([
+                    "options": .object(offer.options.mapValues { .array($0.map(JSONValue.string)) }),
+                    "limits": offer.limits.json,
+                ])
+            }
+            return JSONValue.object([
+                "name": .string(preset.rawValue),
+                "dialect": .string(preset.dialect.rawValue),
+                "api_key_variable": preset.apiKeyVariable.map(JSONValue.string) ?? .null,
+                "base_url": preset.defaultBaseURL.map(JSONValue.string) ?? .null,
+                "operations": .object(offered),
+            ])
+        }
+        let codes = [JSONValue.object(["code": .number(0), "name": .string("ok"), "constant": .string("RECRAFT_OK"), "description": .string("ok")])]
+            + RecraftError.Code.all.map { code in
+                JSONValue.object([
+                    "code": .number(Double(code.rawValue)),
+                    "name": .string(code.name),
+                    "constant": .string(code.constantName),
+                    "description": .string(code.description),
+                ])
+            }
+        return .object([
+            "operations": .array(operations),
+            "presets": .array(presets),
+            "status_codes": .array(codes),
+            "result_extensions": .array(OutputName.resultExtensions.map(JSONValue.string)),
+        ])
+    }
+}
+
+extension RecraftError.Code {
+    /// The C constant: `RECRAFT_ERR_` and the name in upper case.
+    public var constantName: String { "RECRAFT_ERR_" + name.uppercased() }
+}
+
+extension InputLimits {
+    var json: JSONValue {
+        let types: [InputCheck.ImageType] = [.png, .jpeg, .webp, .svg]
+        return .object([
+            "types": .array(types.filter(self.types.contains).map { .string($0.rawValue) }),
+            "max_bytes": .number(Double(maxBytes)),
+            "max_pixels": maxPixels.map { .number(Double($0)) } ?? .null,
+            "min_side": minSide.map { .number(Double($0)) } ?? .null,
+            "max_side": maxSide.map { .number(Double($0)) } ?? .null,
+        ])
+    }
+}

@@ -50,7 +50,7 @@ extension Client {
             request.destination = partial
             let response: HTTPResponse
             do throws(TransportError) { response = try await transport.perform(request) } catch { throw RetryPolicy.classify(error, kind: .download) }
-            if (500...599).contains(response.status) || response.status == 429 {
+            if HTTPStatus.isTransient(response.status) {
                 var error = RecraftError(.providerUnavailable, "the file host answered HTTP \(response.status)", httpStatus: response.status)
                 error.retryAfter = RetryAfter.parse(response.headers["retry-after"])
                 throw error

@@ -67,14 +67,7 @@ public struct Configuration: Sendable {
         let local = provider == .sandbox || Self.isLoopback(self.baseURL)
         pollInitial = local ? .milliseconds(100) : .seconds(2)
         pollMax = local ? .seconds(2) : .seconds(15)
-        switch provider.dialect {
-        case _ where provider == .sandbox: break
-        case .market, .kieRecraft:
-            submitRateLimit = (20, .seconds(10))
-            pollRateLimit = (10, .seconds(1))
-        case .recraft:
-            submitRateLimit = (5, .seconds(1))
-        }
+        (submitRateLimit, pollRateLimit) = provider.defaultRateLimits
     }
 
     /// Checks what a Swift caller could set to something unsafe; `Client` calls it, and so

@@ -88,33 +88,21 @@ extension Job {
         }
     }
 
+    /// `path`, or a file named by `OutputName` (as the CLI and Python name it) when
+    /// `path` is an existing folder.
     private func targetPath(_ path: String, index: Int, result: JobResult) -> String {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return path }
-        let base = (id ?? "job").filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
-        let ext: String
-        switch result {
-        case .url(let url):
-            let last = URL(string: url)?.lastPathComponent ?? ""
-            ext = last.contains(".") ? String(last.split(separator: ".").last ?? "bin") : "bin"
-        case .inline(_, let mimeType):
-            ext = mimeType.split(separator: "/").last.map { $0 == "svg+xml" ? "svg" : String($0) } ?? "bin"
-        }
-        return (path.hasSuffix("/") ? path : path + "/") + "\(base)-\(index).\(ext)"
+        let name = OutputName.fileName(stem: OutputName.stem(jobId: id, index: index), result: result)
+        return (path.hasSuffix("/") ? path : path + "/") + name
     }
 
     private func write(_ bytes: [UInt8], to partial: String) throws(RecraftError) {
         let fd = open(partial, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw RecraftError(.io, "cannot write \(partial): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw RecraftError(.io, "cannot write \(partial): \(String(cString: strerror(errno)))")
-            }
-            offset += written
+        if let error = writeAll(fd, bytes) {
+            throw RecraftError(.io, "cannot write \(partial): \(String(cString: strerror(error)))")
         }
         fsync(fd)
     }

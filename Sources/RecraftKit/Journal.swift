@@ -58,15 +58,7 @@ public final class Journal: Sendable {
         event["time"] = .number((Date().timeIntervalSince1970 * 1000).rounded())
         let line = Array((JSONValue.object(event).serialized() + "\n").utf8)
         let failure: String? = fd.withLock { fd in
-            var offset = 0
-            while offset < line.count {
-                let written = line.withUnsafeBytes { write(fd, $0.baseAddress! + offset, line.count - offset) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                offset += written
-            }
+            if let error = writeAll(fd, line) { return String(cString: strerror(error)) }
             return fsync(fd) == 0 ? nil : String(cString: strerror(errno))
         }
         if let failure {

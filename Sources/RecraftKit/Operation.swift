@@ -6,15 +6,15 @@ public enum Operation: String, Sendable, CaseIterable, Codable {
     case removeBackground = "remove_background"
     case vectorize = "vectorize"
 
-    /// Parses a name, accepting the alias `generative_upscale` for `creative_upscale`
-    /// (the legacy name Recraft's mirrors still use).
+    /// Parses a name, accepting the aliases (`aliases`, in Catalog.swift): `generative_upscale`
+    /// for `creative_upscale`, the legacy name Recraft's mirrors still use.
     public init?(name: String) {
-        if name == "generative_upscale" { self = .creativeUpscale; return }
-        self.init(rawValue: name)
+        guard let operation = Self(rawValue: name) ?? Self.allCases.first(where: { $0.aliases.contains(name) }) else { return nil }
+        self = operation
     }
 
     /// Every accepted name, for error messages.
     static var allNames: String {
-        (allCases.map(\.rawValue) + ["generative_upscale"]).joined(separator: ", ")
+        (allCases.map(\.rawValue) + allCases.flatMap(\.aliases)).joined(separator: ", ")
     }
 }

@@ -55,5 +55,15 @@ public enum Preset: String, Sendable, CaseIterable {
         }
     }
 
+    /// The provider's documented limits, kept by every client of the preset (none for the
+    /// sandbox): kie's 20 createTask per 10 s and 10 recordInfo per s, Recraft's 5 requests per s.
+    var defaultRateLimits: (submit: (count: Int, window: Duration)?, poll: (count: Int, window: Duration)?) {
+        switch dialect {
+        case _ where self == .sandbox: (nil, nil)
+        case .market, .kieRecraft: ((20, .seconds(10)), (10, .seconds(1)))
+        case .recraft: ((5, .seconds(1)), nil)
+        }
+    }
+
     static var allNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

@@ -65,16 +65,18 @@ struct KieEnvelope {
             return error
         }
         let text = said.isEmpty ? "\(service) answered HTTP \(status)" : "\(service) answered HTTP \(status): \(said)"
-        switch status {
-        case 403 where said.contains("1010"):
+        if status == 403 && said.contains("1010") {
             return RecraftError(.authentication, "\(text); Cloudflare blocked the client (error 1010), not the key: keep the default user_agent", httpStatus: status)
-        case 401, 403:
-            return RecraftError(.authentication, "\(text); check the API key (\(keyVariable ?? "api_key"))", httpStatus: status)
-        case 402: return RecraftError(.insufficientCredits, "\(text); top up the account's credits", httpStatus: status)
-        case 404: return RecraftError(.notFound, "\(text); check the base URL", httpStatus: status)
-        case 429: return RecraftError(.rateLimited, "\(text); wait and try again", httpStatus: status)
-        case 500...599: return RecraftError(.providerUnavailable, "\(text); try again later", httpStatus: status)
-        default: return RecraftError(.invalidArgument, "\(text)", httpStatus: status)
         }
+        let code = HTTPStatus.code(status, otherwise: .invalidArgument)
+        let advice: String? = switch code {
+        case .authentication: "check the API key (\(keyVariable ?? "api_key"))"
+        case .insufficientCredits: "top up the account's credits"
+        case .notFound: "check the base URL"
+        case .rateLimited: "wait and try again"
+        case .providerUnavailable: "try again later"
+        default: nil
+        }
+        return RecraftError(code, advice.map { "\(text); \($0)" } ?? text, httpStatus: status)
     }
 }

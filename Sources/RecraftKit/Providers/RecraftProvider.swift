@@ -81,15 +81,14 @@ struct RecraftProvider: Provider {
         }
         let text = "\(service) answered HTTP \(status)" + (said.isEmpty ? "" : ": \(said)")
         let requestId = response.headers["x-recraft-requestid"].map { " (request id \($0))" } ?? ""
-        let code: RecraftError.Code
-        let advice: String
-        switch status {
-        case 401, 403: (code, advice) = (.authentication, "check the API key (\(keyVariable ?? "api_key"))")
-        case 402: (code, advice) = (.insufficientCredits, "top up the account's API units")
-        case 404: (code, advice) = (.notFound, "check the base URL")
-        case 429: (code, advice) = (.rateLimited, "wait and try again (Recraft allows 5 requests per second)")
-        case 500...599: (code, advice) = (.providerUnavailable, "try again later")
-        default: (code, advice) = (.invalidInput, "fix the input or options; resending it unchanged will fail again")
+        let code = HTTPStatus.code(status, otherwise: .invalidInput)
+        let advice = switch code {
+        case .authentication: "check the API key (\(keyVariable ?? "api_key"))"
+        case .insufficientCredits: "top up the account's API units"
+        case .notFound: "check the base URL"
+        case .rateLimited: "wait and try again (Recraft allows 5 requests per second)"
+        case .providerUnavailable: "try again later"
+        default: "fix the input or options; resending it unchanged will fail again"
         }
         var error = RecraftError(code, "\(text)\(requestId); \(advice)", httpStatus: status)
         error.retryAfter = RetryAfter.parse(response.headers["retry-after"])

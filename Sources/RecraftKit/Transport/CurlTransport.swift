@@ -34,14 +34,17 @@ final class CurlTransport: @unchecked Sendable {
         // Reuse connections across jobs; HTTP/1.1 pipelining is off, so cap per host.
         rk_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64)
         let loop = Unmanaged.passRetained(LoopBox(transport: self))
+        // Registered before the thread exists: an exit that comes before the thread first
+        // runs must still wait for it (it stops at once, seeing the process exiting).
+        Lifetime.loopStarted(self)
         let started = startThread(name: "recraft-curl") {
             let transport = loop.takeRetainedValue().transport
-            Lifetime.loopStarted(transport)
             transport.run()
             Lifetime.loopEnded(transport)
         }
         if !started {
             loop.release()
+            Lifetime.loopEnded(self)
             throw RecraftError(.internal, "could not start the transport thread (the process is out of threads)")
         }
     }
@@ -53,7 +56,7 @@ final class CurlTransport: @unchecked Sendable {
                 message: "this client was created in another process (before fork()), whose connections and thread this one does not have: create a new client in this process",
                 mayHaveBeenSent: false)
         }
-        let transfer = try Transfer(request, userAgent: userAgent)
+        let transfer = Transfer(request, userAgent: userAgent)
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) in
                 transfer.continuation = continuation
@@ -108,23 +111,26 @@ final class CurlTransport: @unchecked Sendable {
             waiting.append(contentsOf: added)
             // A cancelled transfer ends now, not at libcurl's next progress call (which a
             // slow sender may delay by a second or more).
-            for transfer in cancelled where active[transfer.easy] === transfer {
-                active[transfer.easy] = nil
-                curl_multi_remove_handle(multi, transfer.easy)
+            for transfer in cancelled {
+                guard let easy = transfer.easy, active[easy] === transfer else { continue }
+                active[easy] = nil
+                curl_multi_remove_handle(multi, easy)
                 finish(transfer, CURLE_ABORTED_BY_CALLBACK)
             }
-            if stopping {
-                for transfer in waiting.drain() { active[transfer.easy] = transfer }  // ended below, with the rest
-                break
-            }
+            if stopping || Lifetime.isExiting { break }
             while active.count < Self.maxActive, let transfer = waiting.popFirst() {
                 if transfer.cancelled.load(ordering: .relaxed) {
                     finish(transfer, CURLE_ABORTED_BY_CALLBACK)
                     continue
                 }
+                let easy: UnsafeMutableRawPointer
+                do { easy = try transfer.prepare() } catch {
+                    fail(transfer, error)
+                    continue
+                }
                 transfer.started()
-                active[transfer.easy] = transfer
-                curl_multi_add_handle(multi, transfer.easy)
+                active[easy] = transfer
+                curl_multi_add_handle(multi, easy)
             }
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
@@ -141,33 +147,42 @@ final class CurlTransport: @unchecked Sendable {
         }
         let exiting = Lifetime.isExiting
         for (easy, transfer) in active {
-            curl_multi_remove_handle(multi, easy)  // harmless for one never added
-            if exiting {
-                // Nothing may run on after exit began (a job would journal a false end):
-                // free libcurl's part now, before OpenSSL's exit handler, and keep the rest.
-                transfer.releaseForExit()
-                Lifetime.park(transfer)
-            } else {
-                transfer.continuation?.resume(returning: .failure(TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: true)))
-                transfer.continuation = nil
-            }
+            curl_multi_remove_handle(multi, easy)
+            transfer.release()
+            // Nothing may run on after exit began (a job would journal a false end): keep
+            // the request, never resumed, for the rest of the process.
+            if exiting { Lifetime.park(transfer) } else { fail(transfer, TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: true)) }
+        }
+        for transfer in waiting.drain() {
+            if exiting { Lifetime.park(transfer) } else { fail(transfer, TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: false)) }
         }
         active.removeAll()
         curl_multi_cleanup(multi)
     }
 
+    private func fail(_ transfer: Transfer, _ error: TransportError) {
+        transfer.release()
+        transfer.continuation?.resume(returning: .failure(error))
+        transfer.continuation = nil
+    }
+
+    /// Ends a transfer the loop took: reads what libcurl knows, frees the handle here, on
+    /// the loop thread, then resumes the caller.
     private func finish(_ transfer: Transfer, _ result: CURLcode) {
-        guard let continuation = transfer.continuation else { return }
+        guard let continuation = transfer.continuation else { return transfer.release() }
         transfer.continuation = nil
         transfer.closeDestination()
-        if result == CURLE_OK {
+        let outcome: Result<HTTPResponse, TransportError>
+        if result == CURLE_OK, let easy = transfer.easy {
             var status = 0
-            rk_easy_getinfo_long(transfer.easy, CURLINFO_RESPONSE_CODE, &status)
-            continuation.resume(returning: .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body,
-                                                                 bytesWritten: transfer.bytesWritten, redirectURL: transfer.redirectURL)))
+            rk_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            outcome = .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body,
+                                            bytesWritten: transfer.bytesWritten, redirectURL: transfer.redirectURL))
         } else {
-            continuation.resume(returning: .failure(error(for: transfer, result)))
+            outcome = .failure(error(for: transfer, result))
         }
+        transfer.release()
+        continuation.resume(returning: outcome)
     }
 
     private func error(for transfer: Transfer, _ result: CURLcode) -> TransportError {
@@ -175,9 +190,11 @@ final class CurlTransport: @unchecked Sendable {
         // bytes only when a write completes, and a partial write may still have reached the
         // server. Only a failure to connect at all proves nothing went out.
         var requestBytes = 0
-        rk_easy_getinfo_long(transfer.easy, CURLINFO_REQUEST_SIZE, &requestBytes)
         var connectMicroseconds: curl_off_t = 0
-        rk_easy_getinfo_off(transfer.easy, CURLINFO_CONNECT_TIME_T, &connectMicroseconds)
+        if let easy = transfer.easy {
+            rk_easy_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &requestBytes)
+            rk_easy_getinfo_off(easy, CURLINFO_CONNECT_TIME_T, &connectMicroseconds)
+        }
         let sent = requestBytes > 0 || connectMicroseconds > 0
         let host = URL(string: transfer.request.url)?.host ?? "the server"
         let detail = String(cString: curl_easy_strerror(result))

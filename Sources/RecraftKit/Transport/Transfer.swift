@@ -6,12 +6,14 @@ import Synchronization
 import Glibc
 #endif
 
-/// One easy handle and everything it owns, from setup to completion. Touched by the
-/// caller until it is queued, then only by the transport's thread (but `cancelled`).
+/// One request and, while it runs, the easy handle and everything it owns. Made by the
+/// caller; from `prepare` to `release` touched only by the transport's thread (but
+/// `cancelled`), so that libcurl, and the OpenSSL under it, is called from that thread
+/// alone and the exit handler can stop every use of it (see `Lifetime`).
 final class Transfer: @unchecked Sendable {
-    let easy: UnsafeMutableRawPointer
-    /// False once `releaseForExit` freed libcurl's objects early.
-    private var ownsHandles = true
+    /// Created by `prepare`, nil again after `release`.
+    private(set) var easy: UnsafeMutableRawPointer?
+    private let userAgent: String
     let request: HTTPRequest
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var mime: OpaquePointer?
@@ -32,35 +34,40 @@ final class Transfer: @unchecked Sendable {
     private var replyStarted = false
     private(set) var stalled = false
 
-    init(_ request: HTTPRequest, userAgent: String) throws(TransportError) {
+    init(_ request: HTTPRequest, userAgent: String) {
+        self.request = request
+        self.userAgent = userAgent
+    }
+
+    deinit {
+        release()
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Makes and configures the easy handle; on the transport's thread, when the loop
+    /// takes the transfer (so thousands queued cost no handles).
+    func prepare() throws(TransportError) -> UnsafeMutableRawPointer {
         guard let easy = curl_easy_init() else {
             throw TransportError(kind: .other, message: "libcurl could not create a handle (out of memory?)", mayHaveBeenSent: false)
         }
         self.easy = easy
-        self.request = request
-        try configure(userAgent: userAgent)
+        try configure(easy)
+        return easy
     }
 
-    deinit {
-        if ownsHandles { releaseHandles() }
-        if fd >= 0 { close(fd) }
-    }
-
-    private func releaseHandles() {
+    /// Frees libcurl's objects; on the transport's thread once the transfer is done (or at
+    /// exit, before OpenSSL's exit handler runs). Idempotent.
+    func release() {
+        guard let easy else { return }
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         if let mime { curl_mime_free(mime) }
+        self.easy = nil
+        headerList = nil
+        mime = nil
     }
 
-    /// At process exit: frees libcurl's objects now, on the loop thread, before OpenSSL's
-    /// exit handler runs; the Transfer itself (and its continuation) is kept, never resumed.
-    func releaseForExit() {
-        guard ownsHandles else { return }
-        ownsHandles = false
-        releaseHandles()
-    }
-
-    private func configure(userAgent: String) throws(TransportError) {
+    private func configure(_ easy: UnsafeMutableRawPointer) throws(TransportError) {
         let this = Unmanaged.passUnretained(self).toOpaque()
         rk_easy_setopt_string(easy, CURLOPT_URL, request.url)
         rk_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
@@ -102,7 +109,7 @@ final class Transfer: @unchecked Sendable {
                 _ = rk_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
             }
         case .multipart(let parts):
-            try attach(parts)
+            try attach(parts, to: easy)
         }
         if let destination = request.destination {
             // The caller created it exclusively (`PartialFile`); never follow a symlink planted since.
@@ -113,7 +120,7 @@ final class Transfer: @unchecked Sendable {
         }
     }
 
-    private func attach(_ parts: [MultipartPart]) throws(TransportError) {
+    private func attach(_ parts: [MultipartPart], to easy: UnsafeMutableRawPointer) throws(TransportError) {
         mime = curl_mime_init(easy)
         for part in parts {
             let handle = curl_mime_addpart(mime)
@@ -171,15 +178,9 @@ final class Transfer: @unchecked Sendable {
         let total = (request.destination == nil ? body.count : bytesWritten) + chunk.count
         if total > request.maxResponseBytes { overflowed = true; return 0 }
         if fd >= 0 {
-            var offset = 0
-            while offset < chunk.count {
-                let written = write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    fileError = String(cString: strerror(errno))
-                    return 0
-                }
-                offset += written
+            if let error = writeAll(fd, chunk) {
+                fileError = String(cString: strerror(error))
+                return 0
             }
             bytesWritten += chunk.count
             // Start writeback while the file arrives, so the final fsync waits only for the tail.
@@ -219,7 +220,7 @@ final class Transfer: @unchecked Sendable {
     /// Where a 3xx reply points (resolved against the request's URL), if it is one.
     var redirectURL: String? {
         var pointer: UnsafeMutableRawPointer?
-        guard rk_easy_getinfo_pointer(easy, CURLINFO_REDIRECT_URL, &pointer) == CURLE_OK, let pointer else { return nil }
+        guard let easy, rk_easy_getinfo_pointer(easy, CURLINFO_REDIRECT_URL, &pointer) == CURLE_OK, let pointer else { return nil }
         return String(cString: pointer.assumingMemoryBound(to: CChar.self))
     }
 }

@@ -98,6 +98,7 @@ static void check_last_error(const char *what, recraft_status expected)
 #define SENTINEL_CLIENT ((recraft_client *)(uintptr_t)0x5a5a5a5a)
 #define SENTINEL_JOB ((recraft_job *)(uintptr_t)0x5a5a5a5a)
 #define SENTINEL_STATE ((recraft_state)77)
+#define SENTINEL_STRING ((char *)(uintptr_t)0x5a5a5a5a)
 
 static char config_json[1024], request_json[4096], failing_request_json[4096];
 
@@ -259,8 +260,22 @@ static void test_job_lifecycle(recraft_client *client, const char *tmpdir)
     CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_job_download(job, 0, "/tmp/bad-\xff.png"));
     CHECK_STATUS(RECRAFT_ERR_IO, recraft_job_download(job, 0, "/nonexistent-dir/sub/out.png"));
 
-    /* What works after success: a download into a directory, the JSON. */
+    /* What works after success: a download into a directory, named as recraft_job_file_name says; the JSON. */
     CHECK_STATUS(RECRAFT_OK, recraft_job_download(job, 0, tmpdir));
+    char *name = SENTINEL_STRING;
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_job_file_name(job, 0, NULL, NULL));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_job_file_name(NULL, 0, NULL, &name));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_job_file_name(job, 0, "bad-\xff", &name));
+    CHECK(name == SENTINEL_STRING, "job_file_name(bad input): name_out untouched", "written");
+    CHECK_STATUS(RECRAFT_OK, recraft_job_file_name(job, 0, NULL, &name));
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name != SENTINEL_STRING && name ? name : "?");
+    CHECK(name != SENTINEL_STRING && name && stat(path, &st) == 0, "job_file_name names the file download saved", path);
+    if (name != SENTINEL_STRING) recraft_string_free(name);
+    name = SENTINEL_STRING;
+    CHECK_STATUS(RECRAFT_OK, recraft_job_file_name(job, SIZE_MAX, "photo.crisp-upscale", &name));
+    CHECK(name != SENTINEL_STRING && name && strcmp(name, "photo.crisp-upscale.png") == 0,
+          "job_file_name past the results: png", name != SENTINEL_STRING && name ? name : "NULL");
+    if (name != SENTINEL_STRING) recraft_string_free(name);
     char *json = recraft_job_json(job);
     CHECK(json != NULL && strstr(json, "\"succeeded\"") != NULL, "job_json says succeeded", json ? json : "NULL");
     recraft_string_free(json);
@@ -276,6 +291,9 @@ static void test_job_lifecycle(recraft_client *client, const char *tmpdir)
     CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_job_poll(job, &state));
     CHECK(state == SENTINEL_STATE, "poll(freed job): state_out untouched", "written");
     CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_job_download(job, 0, tmpdir));
+    name = SENTINEL_STRING;
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_job_file_name(job, 0, NULL, &name));
+    CHECK(name == SENTINEL_STRING, "job_file_name(freed job): name_out untouched", "written");
     recraft_job_free(job);
     CHECK(1, "job_free twice does not crash", "");
 }
@@ -353,8 +371,6 @@ static void test_last_error_is_thread_local(void)
           "the last error is per thread", recraft_last_error_message());
 }
 
-#define SENTINEL_STRING ((char *)(uintptr_t)0x5a5a5a5a)
-
 static void test_journal_and_callbacks(recraft_client *client, const char *tmpdir)
 {
     char *json = SENTINEL_STRING;
@@ -420,6 +436,26 @@ static void test_library(void)
     CHECK(strcmp(recraft_status_name(INT32_MAX), "unknown status") == 0, "status_name(INT32_MAX)", "");
     CHECK(strcmp(recraft_status_name(RECRAFT_ERR_AUTHENTICATION), "unknown status") != 0, "status_name(AUTHENTICATION)", "");
     CHECK(recraft_last_error_message() != NULL, "last_error_message is never NULL", "NULL");
+
+    /* The catalog and the output names. */
+    char *text = SENTINEL_STRING;
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_catalog_json(NULL));
+    CHECK_STATUS(RECRAFT_OK, recraft_catalog_json(&text));
+    CHECK(text != SENTINEL_STRING && text && strstr(text, "\"crisp_upscale\"") && strstr(text, "\"RECRAFT_ERR_INTERNAL\""),
+          "catalog_json names operations and codes", text != SENTINEL_STRING && text ? text : "NULL");
+    if (text != SENTINEL_STRING) recraft_string_free(text);
+    text = SENTINEL_STRING;
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_output_stem(NULL, "crisp_upscale", &text));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_output_stem("cat.png", NULL, &text));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_output_stem("cat.png", "crisp_upscale", NULL));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_output_stem("cat.png", "no_such_operation", &text));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_output_stem("cat-\xff.png", "crisp_upscale", &text));
+    CHECK(text == SENTINEL_STRING, "output_stem(bad input): stem_out untouched", "written");
+    CHECK_STATUS(RECRAFT_OK, recraft_output_stem("photos/cat.png", "crisp_upscale", &text));
+    CHECK(text != SENTINEL_STRING && text && strcmp(text, "cat.crisp-upscale") == 0, "output_stem(photos/cat.png)",
+          text != SENTINEL_STRING && text ? text : "NULL");
+    if (text != SENTINEL_STRING) recraft_string_free(text);
+
     recraft_string_free(NULL);
     recraft_job_free(NULL);
     recraft_client_free(NULL);

@@ -6,8 +6,16 @@
 # "ok NAME" / "not ok NAME" line per test (with the log's end for a failure) and a
 # final "N passed, N failed" line; exits 1 if any failed.
 #
+# Also: a clean exit however a program ends (exit.c, many runs, plainly and under
+# valgrind), the library in a fork()ed child (fork.c), and hostile input through the C
+# boundary, each case in its own process (hostile.c, with retry_after_server.py).
+#
 # Env: RECRAFT_CLI (default .build/debug/recraft-cli), CC (cc), CXX (c++),
-#      RECRAFT_LIB_DIR (default out/lib), MAKE (make).
+#      RECRAFT_LIB_DIR (default out/lib), MAKE (make),
+#      RECRAFT_C_TESTS: run only these tests, space-separated; a word is a test's name, or
+#          the start of names before an underscore ("exit fork hostile" runs exit_*, fork_*
+#          and hostile_*), or a glob ("*_memcheck"). Default: every test.
+#      RECRAFT_EXIT_RUNS (200), RECRAFT_EXIT_MEMCHECK_RUNS (20): runs per exit mode.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -37,15 +45,34 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/recraft-c-tests.XXXXXX")
 mkdir -p "$WORK/bin" "$WORK/asan"
 export SANDBOX_LOG_DIR=$WORK
 source scripts/sandbox.sh
-trap 'sandbox_stop_all; rm -rf "$WORK"' EXIT
+# Other servers the tests start (retry_after_server.py), stopped with the sandboxes.
+EXTRA_PIDS=()
+stop_extra() {
+    local pid
+    for pid in "${EXTRA_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${EXTRA_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    EXTRA_PIDS=()
+}
+trap 'sandbox_stop_all; stop_extra; rm -rf "$WORK"' EXIT
 
 # LD_LIBRARY_PATH without any Swift toolchain directory: the library must not need one.
 NO_SWIFT_LD_PATH=$(printf '%s' "${LD_LIBRARY_PATH:-}" | tr ':' '\n' | grep -vi swift | paste -sd: - || true)
 
 passed=0
 failed=0
+# True when RECRAFT_C_TESTS is unset or empty, or names this test (see the header).
+selected() {
+    local name=$1 word
+    [ -z "${RECRAFT_C_TESTS:-}" ] && return 0
+    for word in $RECRAFT_C_TESTS; do
+        # shellcheck disable=SC2053 # the word may be a glob
+        [[ $name == $word || $name == ${word}_* ]] && return 0
+    done
+    return 1
+}
 run_test() {
     local name=$1 started=$SECONDS; shift
+    selected "$name" || return 0
     if "$@" >"$WORK/$name.log" 2>&1; then
         passed=$((passed + 1)); echo "ok $name ($((SECONDS - started)) s)"
     else
@@ -356,6 +383,134 @@ test_install_pkg_config() {
     [ -z "$left" ] || { echo "make uninstall left: $left"; return 1; }
 }
 
+# --- a clean exit ------------------------------------------------------------------------
+
+# A program must end with status 0 and no signal whether it frees everything first or
+# returns / calls exit() while jobs are in flight (the library's threads still inside
+# libcurl when the C library's exit handlers run). Each mode runs EXIT_RUNS times plainly
+# and EXIT_MEMCHECK_RUNS times under valgrind, two at a time; any run that crashed, hung
+# (60 s plainly, 300 s under valgrind) or exited non-zero fails the test. Under valgrind,
+# free-then-return is held to the full MEMCHECK (no definite leak either: it freed
+# everything); the in-flight modes add --leak-check=no (what a program that never freed
+# its jobs leaves is not the library's leak), so only a crash or an invalid access counts.
+EXIT_RUNS=${RECRAFT_EXIT_RUNS:-200}
+EXIT_MEMCHECK_RUNS=${RECRAFT_EXIT_MEMCHECK_RUNS:-20}
+EXIT_MODES=(free-then-return return-in-flight exit-in-flight exit-from-thread)
+
+# The exit tests' own sandbox, with 50 ms tasks (started with the first of them): the
+# runs are many, and what matters is that jobs are in flight, not how long they take.
+EXIT_SANDBOX_URL=""
+build_exit() {
+    if [ -z "$EXIT_SANDBOX_URL" ]; then
+        sandbox_start EXIT_SANDBOX_URL --task-duration-ms 50 || { echo "could not start the exit tests' sandbox"; return 1; }
+    fi
+    [ -x "$WORK/exit" ] && return 0
+    "$CC" -std=c11 "${STRICT[@]}" -D_POSIX_C_SOURCE=200809L -Iinclude bindings/c/tests/exit.c -pthread \
+        -o "$WORK/exit" $(link_flags)
+}
+
+# exit_runs MODE COUNT LIMIT_S [WRAPPER...]: runs `WRAPPER... exit MODE SANDBOX SAMPLE`
+# COUNT times, at most two at once, and tallies how each run ended.
+exit_runs() {
+    local mode=$1 count=$2 limit=$3; shift 3
+    local dir started=$SECONDS
+    dir=$(mktemp -d "$WORK/exit-$mode.XXXXXX")
+    # (exec 2>/dev/null: the wrapping shell's own "Segmentation fault" notices stay out of the log.)
+    seq 1 "$count" | xargs -P2 -I{} bash -c \
+        'exec 2>/dev/null; ulimit -c 0; d=$1 n=$2 t=$3; shift 3; timeout -k 5 "$t" "$@" >"$d/$n.log" 2>&1; echo $? >"$d/$n.rc"' \
+        _ "$dir" {} "$limit" "$@" "$WORK/exit" "$mode" "$EXIT_SANDBOX_URL" "$SAMPLE"
+    local f rc runs=0 clean=0 crashed=0 hung=0 memory=0 other=0 statuses="" shown=" "
+    for f in "$dir"/*.rc; do
+        [ -e "$f" ] || continue
+        rc=$(<"$f"); runs=$((runs + 1))
+        case $rc in
+            0) clean=$((clean + 1)); continue ;;
+            124 | 137) hung=$((hung + 1)); statuses+=" hung" ;;
+            99) memory=$((memory + 1)); statuses+=" memcheck-error(99)" ;;
+            *) if [ "$rc" -gt 128 ]; then
+                   crashed=$((crashed + 1)); statuses+=" SIG$(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"
+               else
+                   other=$((other + 1)); statuses+=" exit-$rc"
+               fi ;;
+        esac
+        # The output of the first failed run of each status (under valgrind: where it died).
+        case $shown in *" $rc "*) continue ;; esac
+        shown+="$rc "
+        echo "a failed run (${f%.rc}.log, status $rc):"
+        if grep -q 'Process terminating' "${f%.rc}.log"; then
+            grep -A 14 'Process terminating' "${f%.rc}.log" | cut -c1-200 | sed 's/^/    | /'
+        else
+            head -n 15 "${f%.rc}.log" | cut -c1-200 | sed 's/^/    | /'
+        fi
+    done
+    echo "exit $mode${1:+ under ${1##*/}}: $runs runs in $((SECONDS - started)) s: $clean clean, $crashed crashed, $hung hung," \
+        "$memory with memcheck errors, $other other failures"
+    if [ -n "$statuses" ]; then
+        echo "    failed runs by status:$(echo "$statuses" | tr ' ' '\n' | sed '/^$/d' | sort | uniq -c | awk '{printf " %s x%d", $2, $1}')"
+    fi
+    [ "$runs" -eq "$count" ] && [ "$clean" -eq "$count" ]
+}
+
+test_exit_plain() {
+    build_exit || return 1
+    exit_runs "$1" "$EXIT_RUNS" 60
+}
+
+test_exit_memcheck() {
+    command -v valgrind >/dev/null || { echo "valgrind is missing: run make deps"; return 1; }
+    build_exit || return 1
+    if [ "$1" = free-then-return ]; then
+        exit_runs "$1" "$EXIT_MEMCHECK_RUNS" 300 "${MEMCHECK[@]}"
+    else
+        exit_runs "$1" "$EXIT_MEMCHECK_RUNS" 300 "${MEMCHECK[@]}" --leak-check=no
+    fi
+}
+
+# --- fork ----------------------------------------------------------------------------------
+
+# fork.c MODE: the child of a process that used the library (parent-client: on the
+# parent's client; new-client: on a client of its own) must succeed or fail clearly, and
+# never hang (alarm(60) in the child); with no use before fork (fresh) it must succeed.
+# The parent's own jobs must still work after the child ended.
+test_fork() {
+    [ -n "${SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
+    [ -x "$WORK/fork" ] || "$CC" -std=c11 "${STRICT[@]}" -D_POSIX_C_SOURCE=200809L -Iinclude bindings/c/tests/fork.c \
+        -pthread -o "$WORK/fork" $(link_flags) || return 1
+    timeout -k 5 300 "$WORK/fork" "$1" "$SANDBOX_URL" "$SAMPLE"
+}
+
+# --- hostile input -------------------------------------------------------------------------
+
+# hostile.c runs each case of a group in its own process (4 at once) and fails a case
+# that crashed (a signal), hung, or gave the wrong answer; see its header for the cases.
+test_hostile() {
+    local group=$1 ra_url=http://127.0.0.1:9
+    [ -n "${SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
+    [ -x "$WORK/hostile" ] || "$CC" -std=c11 "${STRICT[@]}" -D_POSIX_C_SOURCE=200809L -Iinclude bindings/c/tests/hostile.c \
+        -o "$WORK/hostile" $(link_flags) || return 1
+    if [ "$group" = retry_after ]; then
+        start_retry_after_server ra_url || return 1
+    fi
+    mkdir -p "$WORK/hostile-$group"
+    RECRAFT_HOSTILE_ONLY="$group/" timeout -k 5 900 "$WORK/hostile" all "$SANDBOX_URL" "$ra_url" "$SAMPLE" \
+        "$WORK/hostile-$group" 4
+}
+
+# Starts retry_after_server.py and sets $1 to its base URL.
+start_retry_after_server() {
+    local out="$WORK/retry-after-server.out" url="" i
+    python3 bindings/c/tests/retry_after_server.py >"$out" 2>"$WORK/retry-after-server.err" </dev/null &
+    EXTRA_PIDS+=("$!")
+    for i in $(seq 1 100); do
+        url=$(head -n 1 "$out" 2>/dev/null || true)
+        case "$url" in http://*) break ;; esac
+        url=""
+        sleep 0.1
+    done
+    [ -n "$url" ] || { echo "retry_after_server.py printed no URL:"; cat "$WORK/retry-after-server.err"; return 1; }
+    printf -v "$1" '%s' "$url"
+}
+
 # --------------------------------------------------------------------------------------------
 
 [ -f "$LIB" ] || { echo "not ok setup: $LIB is missing: run make build"; echo "0 passed, 1 failed"; exit 1; }
@@ -392,6 +547,18 @@ run_test boundary_memcheck test_boundary_memcheck
 run_test boundary_asan test_boundary_asan
 run_test wrong_api_key test_wrong_api_key
 run_test install_pkg_config test_install_pkg_config
+for mode in "${EXIT_MODES[@]}"; do
+    run_test "exit_${mode//-/_}" test_exit_plain "$mode"
+done
+for mode in "${EXIT_MODES[@]}"; do
+    run_test "exit_${mode//-/_}_memcheck" test_exit_memcheck "$mode"
+done
+run_test fork_parent_client test_fork parent-client
+run_test fork_new_client test_fork new-client
+run_test fork_fresh test_fork fresh
+for group in config image callback retry_after; do
+    run_test "hostile_$group" test_hostile "$group"
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -34,7 +34,10 @@ def _plan(client: Client, operation: str, images: Iterable[str | os.PathLike[str
         os.makedirs(directory, exist_ok=True)
         seen: dict[str, int] = {}
         for index, item in enumerate(items):
-            stem = output_stem(item.image, operation)
+            try:
+                stem = output_stem(item.image, operation)
+            except InvalidArgumentError:
+                continue  # an unknown operation: each image fails with that error when submitted
             count = seen.get(stem.lower(), 0) + 1
             seen[stem.lower()] = count
             if count > 1:

@@ -119,6 +119,15 @@ _declare("recraft_journal_list", recraft_status, [recraft_client_p, POINTER(c_vo
 # recraft_status recraft_callback_handle(recraft_client *client, const char *body, const char *headers_json, char **result_json_out);
 _declare("recraft_callback_handle", recraft_status, [recraft_client_p, c_char_p, c_char_p, POINTER(c_void_p)])
 
+# recraft_status recraft_catalog_json(char **json_out);
+_declare("recraft_catalog_json", recraft_status, [POINTER(c_void_p)])
+
+# recraft_status recraft_output_stem(const char *image, const char *operation, char **stem_out);
+_declare("recraft_output_stem", recraft_status, [c_char_p, c_char_p, POINTER(c_void_p)])
+
+# recraft_status recraft_job_file_name(const recraft_job *job, size_t index, const char *stem, char **name_out);
+_declare("recraft_job_file_name", recraft_status, [recraft_job_p, c_size_t, c_char_p, POINTER(c_void_p)])
+
 
 #: The library's major version these declarations are for (RECRAFT_VERSION_MAJOR).
 ABI_MAJOR = 0

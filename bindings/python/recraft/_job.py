@@ -7,11 +7,9 @@ import ctypes
 import enum
 import json
 import os
-import re
 import threading
 import time
 from typing import Any, AsyncIterator, Callable, Iterator, Optional
-from urllib.parse import unquote, urlsplit
 
 from . import _callbacks
 from ._ffi import encode, lib, recraft_state, take_string, text
@@ -315,11 +313,15 @@ class Job(_Owned):
     def file_name(self, index: int = 0, stem: str | None = None) -> str:
         """The file name a download of result ``index`` into a directory gets:
         ``<stem>.<ext>``, the stem ``<id>-<index>`` unless given, the extension from the
-        result's URL or MIME type (png when unknown)."""
-        if stem is None:
-            stem = (re.sub(r"[^\w-]", "", self.id or "", flags=re.ASCII) or "job") + f"-{index}"
-        results = self.results
-        return f"{stem}.{_extension(results[index]) if index < len(results) else 'png'}"
+        result's URL or MIME type (png when unknown). The library's naming rule
+        (``recraft_job_file_name``), the same as the CLI's."""
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise NotReadyError(f"index must be a non-negative int, not {index!r}")
+        out = ctypes.c_void_p()
+        with self._use() as job:
+            _check(lib.recraft_job_file_name(job, index, None if stem is None else encode(stem, "stem"),
+                                             ctypes.byref(out)))
+        return take_string(out.value) or ""
 
     def cancel(self) -> None:
         """Cancels the job locally, from any thread; waiters return at once (and raise
@@ -388,13 +390,3 @@ class Job(_Owned):
                     completion.ident = ident
             completion.add(listener, user=user)
 
-
-def _extension(url: str) -> str:
-    """A result's file extension: from its data: URL's MIME type or its URL's file name."""
-    if url.startswith("data:"):
-        mime = url[5:].split(";", 1)[0].split(",", 1)[0].lower()
-        ext = {"image/jpeg": "jpg", "image/svg+xml": "svg"}.get(mime, mime.rsplit("/", 1)[-1])
-    else:
-        last = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
-        ext = last.rsplit(".", 1)[-1].lower() if "." in last else ""
-    return ext if ext.isalnum() and 0 < len(ext) <= 5 else "png"

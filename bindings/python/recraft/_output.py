@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
+from ._ffi import encode, lib, take_string
 from ._results import Result
+from .errors import _check
 
 if TYPE_CHECKING:
     from ._job import Job
@@ -14,13 +16,12 @@ if TYPE_CHECKING:
 
 def output_stem(image: str, operation: str) -> str:
     """The name a result of ``operation`` on ``image`` gets in a directory, without its
-    extension, as the CLI names it: ``photo.png`` -> ``photo.crisp-upscale``."""
-    if "://" in image:
-        base = unquote(urlsplit(image).path).rstrip("/").rsplit("/", 1)[-1]
-    else:
-        base = os.path.basename(image.rstrip("/\\"))
-    stem = os.path.splitext(base)[0].strip(". ") or "image"
-    return f"{stem}.{operation.replace('_', '-')}"
+    extension, as the CLI names it: ``photo.png`` -> ``photo.crisp-upscale`` (the
+    library's rule, ``recraft_output_stem``). Raises InvalidArgumentError for an unknown
+    operation."""
+    out = ctypes.c_void_p()
+    _check(lib.recraft_output_stem(encode(image, "image"), encode(operation, "operation"), ctypes.byref(out)))
+    return take_string(out.value) or "image"
 
 
 def collect(job: Job, output: str | os.PathLike[str] | None, stem: str | None = None) -> Result:

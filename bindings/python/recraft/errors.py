@@ -1,5 +1,9 @@
 """Exceptions: one base class, ``RecraftError``, and one subclass per family of
-``recraft_status`` codes. Every C call's status goes through ``_check``."""
+``recraft_status`` codes. Every C call's status goes through ``_check``.
+
+The codes themselves are the library's (``RecraftError.Code.all`` in the core, the
+header's ``RECRAFT_ERR_*``); tests/test_catalog.py fails unless every code there has
+its class here, in ``_BY_CODE``, and exported from the package."""
 
 from __future__ import annotations
 

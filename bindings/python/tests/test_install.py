@@ -102,12 +102,12 @@ def test_pip_install_from_the_repository_into_a_fresh_venv(sandbox: Sandbox, tmp
 
 def test_the_wheel_is_tagged_for_the_platform(wheel: Path) -> None:
     name = wheel.name
-    assert name.startswith("recraft-0.1.0-py3-none-linux_") and name.endswith(".whl"), name
+    assert name.startswith("recraft-0.2.0-py3-none-linux_") and name.endswith(".whl"), name
     assert "none-any" not in name
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         assert {"recraft/librecraft.so", "recraft/py.typed", "recraft/__init__.py"} <= names
-        assert "Root-Is-Purelib: false" in archive.read("recraft-0.1.0.dist-info/WHEEL").decode()
+        assert "Root-Is-Purelib: false" in archive.read("recraft-0.2.0.dist-info/WHEEL").decode()
         assert not [n for n in names if "tests/" in n or n.endswith(".pyc")]
 
 
