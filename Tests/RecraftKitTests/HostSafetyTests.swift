@@ -137,7 +137,7 @@ import Glibc
             #expect(throws: RecraftError.self, "\(id.debugDescription)") { _ = try client.open(operation: .crispUpscale, id: id) }
         }
         let reply = HTTPResponse(status: 200, headers: [:], body: Array(#"{"code":200,"msg":"ok","data":{"taskId":"a/../b"}}"#.utf8), bytesWritten: 0)
-        #expect(throws: RecraftError.self) { _ = try MarketProvider.taskId(reply, preset: .sandbox) }
+        #expect(throws: RecraftError.self) { _ = try KieEnvelope.taskId(reply, preset: .sandbox) }
     }
 }
 

@@ -28,7 +28,7 @@ struct DedicatedProvider: Provider {
         if let callback = request.callbackURL { body["callBackUrl"] = .string(callback) }
         var http = HTTPRequest(.post, api.configuration.baseURL + "/api/v1/recraft/" + offer.wireName)
         http.body = .bytes(Array(JSONValue.object(body).serialized().utf8), contentType: "application/json")
-        return .accepted(taskId: try MarketProvider.taskId(try await api.call(http, kind: .submit), preset: preset))
+        return .accepted(taskId: try KieEnvelope.taskId(try await api.call(http, kind: .submit), preset: preset))
     }
 
     func status(taskId: String, operation: Operation, through api: ProviderAPI) async throws(RecraftError) -> TaskStatus {
@@ -53,9 +53,9 @@ struct DedicatedProvider: Provider {
         case 1:
             let response = data["response"]
             let candidates = [response?["resultImageUrl"], response?["resultUrl"], data["resultImageUrl"], data["resultUrl"]]
-            var urls = candidates.compactMap { $0?.string }.filter { !$0.isEmpty }
-            urls += (response?["resultUrls"]?.array ?? []).compactMap(\.string)
-            urls += MarketProvider.resultURLs(data["resultJson"])
+            var urls = candidates.compactMap { $0?.string }.filter { URLPolicy.parse($0) != nil }
+            urls += (response?["resultUrls"]?.array ?? []).compactMap(\.string).filter { URLPolicy.parse($0) != nil }
+            urls += KieEnvelope.resultURLs(data["resultJson"])
             guard let first = urls.first else {
                 throw RecraftError(.protocolError, "\(service) reported success but sent no result URL")
             }

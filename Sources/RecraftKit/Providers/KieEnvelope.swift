@@ -79,4 +79,29 @@ struct KieEnvelope {
         }
         return RecraftError(code, advice.map { "\(text); \($0)" } ?? text, httpStatus: status)
     }
+
+    // MARK: Shared by the kie family (market, dedicated)
+
+    /// Reads `data.taskId` from a create reply (market and dedicated alike).
+    static func taskId(_ response: HTTPResponse, preset: Preset) throws(RecraftError) -> String {
+        let envelope = try KieEnvelope(response, service: preset.serviceName, keyVariable: preset.apiKeyVariable)
+        guard let taskId = envelope.data["taskId"]?.string ?? envelope.data["task_id"]?.string, !taskId.isEmpty else {
+            throw RecraftError(.protocolError, "\(preset.serviceName) accepted the task but sent no taskId", httpStatus: response.status)
+        }
+        guard TaskIdentifier.isValid(taskId) else {
+            throw RecraftError(.protocolError, "\(preset.serviceName) sent a taskId that is too long or holds control characters or a slash", httpStatus: response.status)
+        }
+        return taskId
+    }
+
+    /// `resultJson` is documented as a JSON *string*; resellers send an object, failures
+    /// send `""` or `null`. Accept all of them.
+    static func resultURLs(_ value: JSONValue?) -> [String] {
+        var result = value
+        if case .string(let text)? = value { result = text.isEmpty ? nil : JSONValue.parse(Array(text.utf8)) }
+        let urls = result?["resultUrls"]?.array?.compactMap(\.string) ?? []
+        // A URL with a NUL, a control character or no http(s) scheme is no result: it would
+        // reach C strings and libcurl as something else.
+        return urls.filter { URLPolicy.parse($0) != nil }
+    }
 }

@@ -20,7 +20,7 @@ struct MarketProvider: Provider {
         if let callback = request.callbackURL { body["callBackUrl"] = .string(callback) }
         var http = HTTPRequest(.post, api.configuration.baseURL + "/api/v1/jobs/createTask")
         http.body = .bytes(Array(JSONValue.object(body).serialized().utf8), contentType: "application/json")
-        return .accepted(taskId: try Self.taskId(try await api.call(http, kind: .submit), preset: preset))
+        return .accepted(taskId: try KieEnvelope.taskId(try await api.call(http, kind: .submit), preset: preset))
     }
 
     func status(taskId: String, operation: Operation, through api: ProviderAPI) async throws(RecraftError) -> TaskStatus {
@@ -28,18 +28,6 @@ struct MarketProvider: Provider {
         let response = try await api.call(http, kind: .poll)
         let envelope = try KieEnvelope(response, service: service, keyVariable: preset.apiKeyVariable)
         return try Self.decodeRecord(envelope.data, service: service)
-    }
-
-    /// Reads `data.taskId` from a create reply (market and dedicated alike).
-    static func taskId(_ response: HTTPResponse, preset: Preset) throws(RecraftError) -> String {
-        let envelope = try KieEnvelope(response, service: preset.serviceName, keyVariable: preset.apiKeyVariable)
-        guard let taskId = envelope.data["taskId"]?.string ?? envelope.data["task_id"]?.string, !taskId.isEmpty else {
-            throw RecraftError(.protocolError, "\(preset.serviceName) accepted the task but sent no taskId", httpStatus: response.status)
-        }
-        guard TaskIdentifier.isValid(taskId) else {
-            throw RecraftError(.protocolError, "\(preset.serviceName) sent a taskId that is too long or holds control characters or a slash", httpStatus: response.status)
-        }
-        return taskId
     }
 
     /// Reads `data` of a recordInfo reply (or of a callback, which has the same shape).
@@ -52,7 +40,7 @@ struct MarketProvider: Provider {
         case "waiting", "queuing", "generating", "pending", "processing", "queued", "running":
             return .running(detail: state)
         case "success", "succeeded", "completed":
-            let urls = resultURLs(data["resultJson"])
+            let urls = KieEnvelope.resultURLs(data["resultJson"])
             guard !urls.isEmpty else {
                 throw RecraftError(.protocolError, "\(service) reported success but sent no result URL")
             }
@@ -68,12 +56,4 @@ struct MarketProvider: Provider {
         }
     }
 
-    /// `resultJson` is documented as a JSON *string*; resellers send an object, failures
-    /// send `""` or `null`. Accept all of them.
-    static func resultURLs(_ value: JSONValue?) -> [String] {
-        var result = value
-        if case .string(let text)? = value { result = text.isEmpty ? nil : JSONValue.parse(Array(text.utf8)) }
-        let urls = result?["resultUrls"]?.array?.compactMap(\.string) ?? []
-        return urls.filter { !$0.isEmpty }
-    }
 }

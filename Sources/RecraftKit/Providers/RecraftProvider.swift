@@ -50,7 +50,7 @@ struct RecraftProvider: Provider {
         let images = json["image"].map { [$0] } ?? json["data"]?.array ?? []
         var results: [JobResult] = []
         for image in images {
-            if let url = image["url"]?.string, !url.isEmpty {
+            if let url = image["url"]?.string, URLPolicy.parse(url) != nil {
                 results.append(.url(url))
             } else if let encoded = image["b64_json"]?.string, let data = Data(base64Encoded: encoded) {
                 let bytes = [UInt8](data)
