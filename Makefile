@@ -3,7 +3,8 @@
 #   make deps     install the Debian packages, pytest and mypy the build and tests need (skips what is there)
 #   make build    debug build of everything (incl. recraft-cli) + the release out/lib/librecraft.so
 #   make header   regenerate include/recraft.h from the C exports
-#   make test     deps, build, then every test step (Swift, header, C, Python); fails if any fails
+#   make test     deps, build, then every test step (format, Swift, header, C, Python); fails if any fails
+#   make format   rewrite the Swift sources to the committed .swift-format
 #   make demo     run the crisp upscale of the sample image from C, Python and Swift against the sandbox
 #   make install  install recraft.h, librecraft.so, recraft.pc and the recraft command under PREFIX
 #                 (default /usr/local; DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured)
@@ -113,9 +114,11 @@ $(BIN)/%: bindings/c/examples/%.c bindings/c/examples/common.h bindings/c/exampl
 
 # --------------------------------------------------------------------------- test
 
-TEST_STEPS := swift-test header-check generator-test c-test python-test bench-quick
+TEST_STEPS := format-check swift-test header-check generator-test c-test python-test bench-quick
 
-# Runs every step even when one fails, then says which failed.
+# Runs every step even when one fails, then says which failed. A compiler warning in our
+# targets is an error here (Package.swift reads the variable; a plain `swift build` is lenient).
+test: export RECRAFT_WARNINGS_AS_ERRORS = 1
 test: deps build
 	@failed=""; \
 	for step in $(TEST_STEPS); do \
@@ -131,6 +134,15 @@ test: deps build
 # ~40 concurrent over-the-wire tests then starve each other past their deadlines. Six at a
 # time keeps the suite as fast on an idle machine and green beside two CPU hogs.
 SWIFT_TEST_WIDTH ?= 6
+# The house layout: swift-format (in the toolchain) with the committed .swift-format.
+# `make format` rewrites the tree to it.
+SWIFT_SOURCES := Sources Tests Package.swift
+.PHONY: format format-check
+format:
+	$(SWIFT) format -i -r --configuration .swift-format $(SWIFT_SOURCES)
+format-check:
+	$(SWIFT) format lint --strict -r --configuration .swift-format $(SWIFT_SOURCES)
+
 swift-test:
 	$(SWIFT) test --scratch-path $(SCRATCH) --experimental-maximum-parallelization-width $(SWIFT_TEST_WIDTH)
 

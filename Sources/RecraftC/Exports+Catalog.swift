@@ -26,8 +26,10 @@ import Glibc
 /// ownership of image or operation. Returns RECRAFT_ERR_INVALID_ARGUMENT for a NULL
 /// argument, invalid UTF-8 or an unknown operation.
 /// On success *stem_out is the caller's; free with recraft_string_free.
-@c public func recraft_output_stem(_ image: UnsafePointer<CChar>?, _ operation: UnsafePointer<CChar>?,
-                                   _ stem_out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> recraft_status {
+@c public func recraft_output_stem(
+    _ image: UnsafePointer<CChar>?, _ operation: UnsafePointer<CChar>?,
+    _ stem_out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> recraft_status {
     guarded { () throws(RecraftError) in
         let out = try output(stem_out, "stem_out")
         let input = try argument(image, "image")
@@ -46,14 +48,17 @@ import Glibc
 /// Returns RECRAFT_ERR_INVALID_ARGUMENT for a NULL or freed job, a NULL name_out or a stem
 /// that is not valid UTF-8.
 /// On success *name_out is the caller's; free with recraft_string_free.
-@c public func recraft_job_file_name(_ job: UnsafeRawPointer?, _ index: UInt, _ stem: UnsafePointer<CChar>?,
-                                     _ name_out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> recraft_status {
+@c public func recraft_job_file_name(
+    _ job: UnsafeRawPointer?, _ index: UInt, _ stem: UnsafePointer<CChar>?,
+    _ name_out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> recraft_status {
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(job, as: JobHandle.self, "job")
         let out = try output(name_out, "name_out")
         let results = handle.job.state == .succeeded ? handle.job.results : []
         let at = index < UInt(results.count) ? Int(index) : nil
-        let base = try stem.map { pointer throws(RecraftError) in try argument(pointer, "stem") }
+        let base =
+            try stem.map { pointer throws(RecraftError) in try argument(pointer, "stem") }
             ?? OutputName.stem(jobId: handle.job.id, index: Int(clamping: index))
         out.pointee = strdup(OutputName.fileName(stem: base, result: at.map { results[$0] }).replacingNUL())
     }

@@ -34,7 +34,9 @@ import RecraftKit
 /// request (RECRAFT_ERR_INVALID_ARGUMENT), an operation or option the provider does not
 /// offer (RECRAFT_ERR_UNSUPPORTED), or an unreadable or unacceptable input file
 /// (RECRAFT_ERR_INVALID_INPUT).
-@c public func recraft_submit(_ client: OpaquePointer?, _ request_json: UnsafePointer<CChar>?, _ job_out: UnsafeMutablePointer<OpaquePointer?>?) -> recraft_status {
+@c public func recraft_submit(
+    _ client: OpaquePointer?, _ request_json: UnsafePointer<CChar>?, _ job_out: UnsafeMutablePointer<OpaquePointer?>?
+) -> recraft_status {
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(UnsafeRawPointer(client), as: ClientHandle.self, "client")
         let out = try output(job_out, "job_out")
@@ -52,7 +54,9 @@ import RecraftKit
 /// RECRAFT_ERR_UNSUPPORTED for a synchronous provider (recraft, recraft-mirror: they keep
 /// no task) or an operation the provider does not offer. An id the provider does not know
 /// is not an error here: the job then fails with RECRAFT_ERR_NOT_FOUND.
-@c public func recraft_job_open(_ client: OpaquePointer?, _ operation: UnsafePointer<CChar>?, _ job_id: UnsafePointer<CChar>?, _ job_out: UnsafeMutablePointer<OpaquePointer?>?) -> recraft_status {
+@c public func recraft_job_open(
+    _ client: OpaquePointer?, _ operation: UnsafePointer<CChar>?, _ job_id: UnsafePointer<CChar>?, _ job_out: UnsafeMutablePointer<OpaquePointer?>?
+) -> recraft_status {
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(UnsafeRawPointer(client), as: ClientHandle.self, "client")
         let out = try output(job_out, "job_out")

@@ -132,8 +132,10 @@ private func jobHandle(_ job: UnsafeRawPointer?) -> JobHandle? {
 /// Set at most one callback per job: a second
 /// call gives RECRAFT_ERR_INVALID_ARGUMENT, as do a NULL callback and a NULL or freed job.
 /// Does not take ownership of user_data.
-@c public func recraft_job_on_complete(_ job: OpaquePointer?, _ callback: (@convention(c) (OpaquePointer?, recraft_state, UnsafeMutableRawPointer?) -> Void)?,
-                                      _ user_data: UnsafeMutableRawPointer?) -> recraft_status {
+@c public func recraft_job_on_complete(
+    _ job: OpaquePointer?, _ callback: (@convention(c) (OpaquePointer?, recraft_state, UnsafeMutableRawPointer?) -> Void)?,
+    _ user_data: UnsafeMutableRawPointer?
+) -> recraft_status {
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")
         guard let callback else { throw RecraftError(.invalidArgument, "callback is NULL") }

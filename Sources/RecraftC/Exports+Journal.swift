@@ -35,8 +35,10 @@ import Glibc
 /// synchronous provider.
 /// On success *result_json_out is the caller's, {"task_id", "state", "results", "error"};
 /// free with recraft_string_free. Does not take ownership of body or headers_json.
-@c public func recraft_callback_handle(_ client: OpaquePointer?, _ body: UnsafePointer<CChar>?, _ headers_json: UnsafePointer<CChar>?,
-                                       _ result_json_out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> recraft_status {
+@c public func recraft_callback_handle(
+    _ client: OpaquePointer?, _ body: UnsafePointer<CChar>?, _ headers_json: UnsafePointer<CChar>?,
+    _ result_json_out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> recraft_status {
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(UnsafeRawPointer(client), as: ClientHandle.self, "client")
         let out = try output(result_json_out, "result_json_out")
@@ -53,7 +55,7 @@ import Glibc
             "task_id": .string(outcome.taskId),
             "state": .string(outcome.state.description),
             "results": .array(outcome.results.map { .string($0.urlString) }),
-            "error": outcome.error.map { .string($0.message) } ?? .null,
+            "error": outcome.error.map { .string($0.message) } ?? .null
         ])
         out.pointee = strdup(json.serialized().replacingNUL())
     }

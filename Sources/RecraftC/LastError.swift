@@ -57,7 +57,10 @@ func fail(_ status: recraft_status, _ message: String) -> recraft_status {
 
 /// Runs an export's body and turns a thrown error into its status code.
 func guarded(_ body: () throws(RecraftError) -> Void) -> recraft_status {
-    do { try body(); return .ok } catch { return fail(error) }
+    do {
+        try body()
+        return .ok
+    } catch { return fail(error) }
 }
 
 /// A C string argument as a Swift string: NULL and invalid UTF-8 are errors that name it.

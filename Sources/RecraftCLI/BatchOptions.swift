@@ -8,7 +8,10 @@ struct BatchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How many jobs may be in flight at once.", valueName: "n"))
     var concurrency = 4
 
-    @Flag(help: "Print one JSON object per finished job on stdout: input, operation, output, state (succeeded, failed or skipped), job_id, ref, error {code, name, message}.")
+    @Flag(
+        help:
+            "Print one JSON object per finished job on stdout: input, operation, output, state (succeeded, failed or skipped), job_id, ref, error {code, name, message}."
+    )
     var json = false
 
     @Flag(name: .shortAndLong, help: "Print only failures and what to do about them (no progress).")
@@ -51,8 +54,9 @@ extension BatchRunner.Summary {
         case .account(let error)?:
             // The failed jobs' lines said what and why; this says what it left undone.
             if notStarted > 0 {
-                lines.append("stopped (\(ErrorAdvice.name(error.code))): \(notStarted) input(s) were not submitted; "
-                    + "once that is fixed, run the same command again (saved outputs are skipped)")
+                lines.append(
+                    "stopped (\(ErrorAdvice.name(error.code))): \(notStarted) input(s) were not submitted; "
+                        + "once that is fixed, run the same command again (saved outputs are skipped)")
             }
         case .usage(let error)?:
             lines.append("stopped before sending anything more: \(ErrorAdvice.message(error))")

@@ -47,15 +47,19 @@ struct BatchPlan {
                 }
                 target = OutputTarget(path: path, exact: true, force: force)
             } else {
-                let directory = folder ?? (isURL(source.image)
-                    ? FileManager.default.currentDirectoryPath
-                    : (source.image as NSString).deletingLastPathComponent)
-                target = OutputTarget(path: directory + "/" + OutputName.stem(input: source.image, operation: operation),
-                                      exact: false, force: force)
+                let directory =
+                    folder
+                    ?? (isURL(source.image)
+                        ? FileManager.default.currentDirectoryPath
+                        : (source.image as NSString).deletingLastPathComponent)
+                target = OutputTarget(
+                    path: directory + "/" + OutputName.stem(input: source.image, operation: operation),
+                    exact: false, force: force)
             }
             if let other = owners.updateValue(source.display, forKey: target.path) {
-                throw ValidationError("\(other) and \(source.display) would both be saved as \(Paths.display(target.path)).*: "
-                    + "run them separately, or with different -o folders")
+                throw ValidationError(
+                    "\(other) and \(source.display) would both be saved as \(Paths.display(target.path)).*: "
+                        + "run them separately, or with different -o folders")
             }
             planned.append(PlannedInput(display: source.display, image: source.image, target: target))
         }

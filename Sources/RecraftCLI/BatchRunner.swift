@@ -70,8 +70,10 @@ final class BatchRunner: Sendable {
         var downloading = false
     }
 
-    init(items: [WorkItem], pool: ClientPool, sidecar: OutputSidecar?, concurrency: Int, reporter: ProgressReporter,
-         stopOnSharedErrors: Bool) {
+    init(
+        items: [WorkItem], pool: ClientPool, sidecar: OutputSidecar?, concurrency: Int, reporter: ProgressReporter,
+        stopOnSharedErrors: Bool
+    ) {
         self.items = items
         self.pool = pool
         self.sidecar = sidecar
@@ -105,8 +107,9 @@ final class BatchRunner: Sendable {
         await watcher.value
         let counts = reporter.end(summary: true)
         return state.withLock { state in
-            Summary(counts: counts, stop: state.stop, leftInFlight: state.leftInFlight, leftUnanswered: state.leftUnanswered,
-                    notStarted: items.count - state.next, accountProblem: state.accountProblem, timedOut: state.timedOut)
+            Summary(
+                counts: counts, stop: state.stop, leftInFlight: state.leftInFlight, leftUnanswered: state.leftUnanswered,
+                notStarted: items.count - state.next, accountProblem: state.accountProblem, timedOut: state.timedOut)
         }
     }
 
@@ -122,8 +125,9 @@ final class BatchRunner: Sendable {
             }
             guard busy > 0 else { break }
             if !told {
-                reporter.note("interrupted: submitting no more; waiting for \(busy) job(s) being sent or saved (Ctrl-C again to stop now)",
-                              always: true)
+                reporter.note(
+                    "interrupted: submitting no more; waiting for \(busy) job(s) being sent or saved (Ctrl-C again to stop now)",
+                    always: true)
                 told = true
             }
             try? await Task.sleep(for: .milliseconds(25))

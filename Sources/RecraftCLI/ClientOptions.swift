@@ -7,26 +7,32 @@ import Foundation
 import RecraftKit
 
 struct ClientOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Provider preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")) (default: $RECRAFT_PROVIDER, else kie). "
-            + "`sandbox` with no --base-url runs an emulator inside this command: no account, no network.",
-        valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Provider preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")) (default: $RECRAFT_PROVIDER, else kie). "
+                + "`sandbox` with no --base-url runs an emulator inside this command: no account, no network.",
+            valueName: "name"))
     var provider: String?
 
-    @Option(name: .customLong("base-url"), help: ArgumentHelp(
-        "The provider's API URL (default: the preset's; for `sandbox`, the URL `recraft sandbox` printed).", valueName: "url"))
+    @Option(
+        name: .customLong("base-url"),
+        help: ArgumentHelp(
+            "The provider's API URL (default: the preset's; for `sandbox`, the URL `recraft sandbox` printed).", valueName: "url"))
     var baseURL: String?
 
-    @Option(name: .customLong("api-key"), help: ArgumentHelp(
-        "API key (default: the preset's environment variable: KIE_API_KEY for kie and kie-recraft, APIKLEY_API_KEY "
-            + "for apikley, RECRAFT_API_TOKEN for recraft and recraft-mirror; the sandbox needs none). "
-            + "Prefer the variable: other users can see flags in `ps`.",
-        valueName: "key"))
+    @Option(
+        name: .customLong("api-key"),
+        help: ArgumentHelp(
+            "API key (default: the preset's environment variable: KIE_API_KEY for kie and kie-recraft, APIKLEY_API_KEY "
+                + "for apikley, RECRAFT_API_TOKEN for recraft and recraft-mirror; the sandbox needs none). "
+                + "Prefer the variable: other users can see flags in `ps`.",
+            valueName: "key"))
     var apiKey: String?
 
-    @Option(help: ArgumentHelp(
-        "Seconds a job may take from submit before it is given up on; its task is kept for `recraft resume` (default: 900).",
-        valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a job may take from submit before it is given up on; its task is kept for `recraft resume` (default: 900).",
+            valueName: "seconds"))
     var timeout: Double?
 
     @Flag(name: .customLong("allow-insecure-http"), help: "Accept a plain http --base-url to a host other than this machine.")
@@ -69,10 +75,11 @@ struct ClientSettings: Sendable {
 }
 
 struct JournalOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The journal of submitted jobs, for `recraft resume`, `status` and `jobs` "
-            + "(default: $XDG_STATE_HOME/recraft/journal.jsonl, else ~/.local/state/recraft/journal.jsonl).",
-        valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The journal of submitted jobs, for `recraft resume`, `status` and `jobs` "
+                + "(default: $XDG_STATE_HOME/recraft/journal.jsonl, else ~/.local/state/recraft/journal.jsonl).",
+            valueName: "path"))
     var journal: String?
 
     /// The journal to use: `--journal`, else the default under the user's state directory.
@@ -80,7 +87,8 @@ struct JournalOptions: ParsableArguments {
 
     static var defaultPath: String {
         let environment = ProcessInfo.processInfo.environment
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let state =
+            environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? (environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()) + "/.local/state"
         return state + "/recraft/journal.jsonl"
     }
@@ -94,11 +102,13 @@ struct JournalOptions: ParsableArguments {
     func prepare() throws {
         let directory = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
-            throw CommandFailure("cannot create the journal's folder \(directory): \(error.localizedDescription); pass --journal PATH elsewhere",
-                                 exitCode: .someFailed)
+            throw CommandFailure(
+                "cannot create the journal's folder \(directory): \(error.localizedDescription); pass --journal PATH elsewhere",
+                exitCode: .someFailed)
         }
     }
 }

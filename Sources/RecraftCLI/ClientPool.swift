@@ -50,8 +50,9 @@ final class ClientPool: Sendable {
             let sandbox = try await Sandbox.start(SandboxConfiguration())
             return ClientPool(options: options, journalPath: journalPath, embedded: sandbox)
         } catch {
-            throw CommandFailure("cannot start the built-in sandbox: \(error); run `recraft sandbox` in another terminal and pass its URL with --base-url",
-                                 exitCode: .someFailed)
+            throw CommandFailure(
+                "cannot start the built-in sandbox: \(error); run `recraft sandbox` in another terminal and pass its URL with --base-url",
+                exitCode: .someFailed)
         }
     }
 
@@ -81,8 +82,9 @@ final class ClientPool: Sendable {
         // Any key will do for a sandbox. Not the core's placeholder "sandbox": the core
         // redacts the key from every message, and that word is in many of them.
         let key = endpoint.sandbox ? (options.apiKey ?? "sandbox-needs-no-key") : options.apiKey
-        var configuration = try Configuration(provider: endpoint.preset, apiKey: key, baseURL: endpoint.baseURL,
-                                              allowInsecureHTTP: options.allowInsecureHTTP)
+        var configuration = try Configuration(
+            provider: endpoint.preset, apiKey: key, baseURL: endpoint.baseURL,
+            allowInsecureHTTP: options.allowInsecureHTTP)
         if let timeout = options.timeout { configuration.jobTimeout = .milliseconds(Int64(timeout * 1000)) }
         configuration.journalPath = journalPath
         return configuration

@@ -20,8 +20,10 @@ struct JobsCommand: ParsableCommand {
     @Flag(help: "One JSON object per job on stdout: ref, status, provider, operation, image, task_id, results, error, output, saved.")
     var json = false
 
-    @Option(name: .customLong("status"), help: ArgumentHelp(
-        "Only jobs with this status (repeatable); `unfinished` stands for in_flight, not_sent and uncertain.", valueName: "status"))
+    @Option(
+        name: .customLong("status"),
+        help: ArgumentHelp(
+            "Only jobs with this status (repeatable); `unfinished` stands for in_flight, not_sent and uncertain.", valueName: "status"))
     var statuses: [String] = []
 
     @Option(help: ArgumentHelp("Only the last n jobs.", valueName: "n"))
@@ -67,9 +69,11 @@ struct JobsCommand: ParsableCommand {
     private func table(_ entries: [JournalEntry], _ view: JournalView) -> String {
         let header = ["REF", "STATUS", "OPERATION", "PROVIDER", "TASK ID", "INPUT", "OUTPUT"]
         let rows = entries.map { entry in
-            [String(entry.ref.prefix(8)), entry.status.rawValue, entry.operation ?? "-", entry.provider ?? "-",
-             entry.taskId ?? "-", Self.shortened(entry.image.map(Paths.display) ?? "-", to: 40),
-             Self.shortened(view.output(of: entry).map(Paths.display) ?? "-", to: 40)]
+            [
+                String(entry.ref.prefix(8)), entry.status.rawValue, entry.operation ?? "-", entry.provider ?? "-",
+                entry.taskId ?? "-", Self.shortened(entry.image.map(Paths.display) ?? "-", to: 40),
+                Self.shortened(view.output(of: entry).map(Paths.display) ?? "-", to: 40)
+            ]
         }
         var widths = header.map(\.count)
         for row in rows { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) } }

@@ -9,23 +9,29 @@ import RecraftKit
 
 /// The arguments and the run shared by the operation commands.
 struct OperationArguments: ParsableArguments {
-    @Argument(help: ArgumentHelp("Images: files, folders of images (.png, .jpg, .jpeg, .webp; not recursive) or http(s) URLs.",
-                                 valueName: "image"))
+    @Argument(
+        help: ArgumentHelp(
+            "Images: files, folders of images (.png, .jpg, .jpeg, .webp; not recursive) or http(s) URLs.",
+            valueName: "image"))
     var images: [String]
 
-    @Option(name: .shortAndLong, help: ArgumentHelp(
-        "Where to save: a file (one input) or a folder (created if missing). Default: next to each input as "
-            + "NAME.<command>.<ext>, the extension from the result; for a URL, in the current folder.",
-        valueName: "path"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp(
+            "Where to save: a file (one input) or a folder (created if missing). Default: next to each input as "
+                + "NAME.<command>.<ext>, the extension from the result; for a URL, in the current folder.",
+            valueName: "path"))
     var output: String?
 
     @Flag(help: "Overwrite outputs that already exist (default: skip those inputs).")
     var force = false
 
-    @Option(name: .customLong("option"), help: ArgumentHelp(
-        "An operation option as key=value, repeatable: scale=2, output_format=png, response_format=url. "
-            + "Which keys and values each provider takes is checked before anything is sent.",
-        valueName: "key=value"))
+    @Option(
+        name: .customLong("option"),
+        help: ArgumentHelp(
+            "An operation option as key=value, repeatable: scale=2, output_format=png, response_format=url. "
+                + "Which keys and values each provider takes is checked before anything is sent.",
+            valueName: "key=value"))
     var options: [String] = []
 
     @OptionGroup var client: ClientOptions
@@ -50,9 +56,13 @@ struct OperationArguments: ParsableArguments {
             let key = String(text[..<equals])
             let value = String(text[text.index(after: equals)...])
             guard parsed[key] == nil else { throw ValidationError("--option \(key) is given twice") }
-            if let number = Int(value) { parsed[key] = .number(Double(number)) }
-            else if value == "true" || value == "false" { parsed[key] = .bool(value == "true") }
-            else { parsed[key] = .string(value) }
+            if let number = Int(value) {
+                parsed[key] = .number(Double(number))
+            } else if value == "true" || value == "false" {
+                parsed[key] = .bool(value == "true")
+            } else {
+                parsed[key] = .string(value)
+            }
         }
         return parsed
     }
@@ -74,8 +84,10 @@ struct OperationArguments: ParsableArguments {
         }
     }
 
-    private func run(_ operation: RecraftKit.Operation, name: String, inputs: [PlannedInput], pool: ClientPool,
-                     journalPath: String?) async throws {
+    private func run(
+        _ operation: RecraftKit.Operation, name: String, inputs: [PlannedInput], pool: ClientPool,
+        journalPath: String?
+    ) async throws {
         let endpoint = pool.endpoint(for: operation)
         // A missing key or a bad URL is known now: say so once, before anything else.
         do throws(RecraftError) { _ = try pool.client(for: endpoint) } catch {
@@ -95,8 +107,9 @@ struct OperationArguments: ParsableArguments {
             sidecar.planned(items.compactMap { item in item.planKey.map { ($0, item.record) } })
         }
         let reporter = ProgressReporter(title: name, total: items.count, style: .choose(quiet: batch.quiet), json: batch.json)
-        let runner = BatchRunner(items: items, pool: pool, sidecar: sidecar, concurrency: batch.concurrency,
-                                 reporter: reporter, stopOnSharedErrors: true)
+        let runner = BatchRunner(
+            items: items, pool: pool, sidecar: sidecar, concurrency: batch.concurrency,
+            reporter: reporter, stopOnSharedErrors: true)
         let summary = await runner.run()
         switch summary.stop {
         case .account?, .usage?: sidecar?.dropped(plans: runner.unstartedPlans())
@@ -113,8 +126,9 @@ struct OperationArguments: ParsableArguments {
 struct OperationCommand<Kind: OperationKind>: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
         let operation = Kind.operation
-        return CommandConfiguration(commandName: operation.commandName, abstract: operation.summary,
-                                    discussion: OperationHelp.discussion(operation))
+        return CommandConfiguration(
+            commandName: operation.commandName, abstract: operation.summary,
+            discussion: OperationHelp.discussion(operation))
     }
 
     @OptionGroup var arguments: OperationArguments
@@ -136,7 +150,7 @@ enum Vectorize: OperationKind { static let operation = RecraftKit.Operation.vect
 enum OperationCommands {
     static let all: [any ParsableCommand.Type] = [
         OperationCommand<CrispUpscale>.self, OperationCommand<CreativeUpscale>.self, OperationCommand<ClarityUpscale>.self,
-        OperationCommand<RemoveBackground>.self, OperationCommand<Vectorize>.self,
+        OperationCommand<RemoveBackground>.self, OperationCommand<Vectorize>.self
     ]
 }
 
@@ -145,18 +159,18 @@ enum OperationHelp {
         let command = operation.commandName
         let offered = operation.presets.map(\.rawValue).joined(separator: ", ")
         return """
-        \(operation.resultDescription) Offered by: \(offered)\(Endpoint.sandboxServes(operation) ? " (and the built-in sandbox)" : "").
+            \(operation.resultDescription) Offered by: \(offered)\(Endpoint.sandboxServes(operation) ? " (and the built-in sandbox)" : "").
 
-        Each input becomes a job at the provider; at most --concurrency run at once. Results are saved next to \
-        their inputs (photo.png → \(OutputName.stem(input: "photo.png", operation: operation)).png) unless -o says \
-        otherwise, and an existing output is never overwritten without --force: running the same command again skips \
-        what is done. Every job is recorded in the journal; after Ctrl-C, `recraft resume` collects the jobs left \
-        running and submits the ones never sent.
+            Each input becomes a job at the provider; at most --concurrency run at once. Results are saved next to \
+            their inputs (photo.png → \(OutputName.stem(input: "photo.png", operation: operation)).png) unless -o says \
+            otherwise, and an existing output is never overwritten without --force: running the same command again skips \
+            what is done. Every job is recorded in the journal; after Ctrl-C, `recraft resume` collects the jobs left \
+            running and submits the ones never sent.
 
-        Try it offline, with no account:
-          recraft \(command) photo.png --provider sandbox
+            Try it offline, with no account:
+              recraft \(command) photo.png --provider sandbox
 
-        \(ExitCodes.help)
-        """
+            \(ExitCodes.help)
+            """
     }
 }

@@ -99,8 +99,9 @@ final class OutputSidecar: Sendable {
         path = Self.path(forJournal: journal)
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw CommandFailure("cannot open \(path): \(String(cString: strerror(errno))); pass --journal PATH elsewhere",
-                                 exitCode: .someFailed)
+            throw CommandFailure(
+                "cannot open \(path): \(String(cString: strerror(errno))); pass --journal PATH elsewhere",
+                exitCode: .someFailed)
         }
         self.fd = Mutex(fd)
     }

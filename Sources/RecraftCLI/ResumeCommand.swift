@@ -29,12 +29,16 @@ struct ResumeCommand: AsyncParsableCommand {
 
     @OptionGroup var journal: JournalOptions
 
-    @Option(name: .customLong("base-url"), help: ArgumentHelp(
-        "Send every job here instead of where it was submitted (a sandbox that moved, a mirror).", valueName: "url"))
+    @Option(
+        name: .customLong("base-url"),
+        help: ArgumentHelp(
+            "Send every job here instead of where it was submitted (a sandbox that moved, a mirror).", valueName: "url"))
     var baseURL: String?
 
-    @Option(name: .customLong("api-key"), help: ArgumentHelp(
-        "API key for every job (default: each provider's environment variable, e.g. KIE_API_KEY).", valueName: "key"))
+    @Option(
+        name: .customLong("api-key"),
+        help: ArgumentHelp(
+            "API key for every job (default: each provider's environment variable, e.g. KIE_API_KEY).", valueName: "key"))
     var apiKey: String?
 
     @Option(help: ArgumentHelp("Seconds each job may take from now before it is left for the next resume.", valueName: "seconds"))
@@ -43,9 +47,11 @@ struct ResumeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-insecure-http"), help: "Accept a plain http --base-url to a host other than this machine.")
     var allowInsecureHTTP = false
 
-    @Option(name: .customLong("forget"), help: ArgumentHelp(
-        "Stop reporting this uncertain job (its ref or task id; repeatable) once you have checked the provider, then exit.",
-        valueName: "ref"))
+    @Option(
+        name: .customLong("forget"),
+        help: ArgumentHelp(
+            "Stop reporting this uncertain job (its ref or task id; repeatable) once you have checked the provider, then exit.",
+            valueName: "ref"))
     var forget: [String] = []
 
     @OptionGroup var batch: BatchOptions
@@ -70,8 +76,9 @@ struct ResumeCommand: AsyncParsableCommand {
                 return
             }
             if !batch.quiet {
-                Console.error("recraft: resuming from \(Paths.display(view.path)): \(plan.collecting) to collect, "
-                    + "\(plan.resubmitting) never sent, \(plan.starting) never started")
+                Console.error(
+                    "recraft: resuming from \(Paths.display(view.path)): \(plan.collecting) to collect, "
+                        + "\(plan.resubmitting) never sent, \(plan.starting) never started")
             }
             try await run(plan, journalPath: view.path)
         }
@@ -82,7 +89,7 @@ struct ResumeCommand: AsyncParsableCommand {
         let pool = try await ClientPool.start(settings, journalPath: journalPath)
         // A missing key is said once, naming its variable, rather than once per job.
         for endpoint in Set(plan.items.map(\.endpoint)) {
-            do throws(RecraftError) { _ = try pool.client(for: endpoint) } catch where ErrorAdvice.isAccountProblem(error) {
+            do throws(RecraftError) { _ = try pool.client(for: endpoint) } catch  where ErrorAdvice.isAccountProblem(error) {
                 var message = ErrorAdvice.message(error, preset: endpoint.preset)
                 if let range = message.range(of: ", or pass --provider sandbox to try it offline") { message.removeSubrange(range) }
                 throw CommandFailure("\(message) (jobs to resume ran on \(endpoint.preset.rawValue))", exitCode: .authentication)
@@ -92,8 +99,9 @@ struct ResumeCommand: AsyncParsableCommand {
         }
         let sidecar = try OutputSidecar(journal: journalPath)
         let reporter = ProgressReporter(title: "resume", total: plan.items.count, style: .choose(quiet: batch.quiet), json: batch.json)
-        let runner = BatchRunner(items: plan.items, pool: pool, sidecar: sidecar, concurrency: batch.concurrency,
-                                 reporter: reporter, stopOnSharedErrors: false)
+        let runner = BatchRunner(
+            items: plan.items, pool: pool, sidecar: sidecar, concurrency: batch.concurrency,
+            reporter: reporter, stopOnSharedErrors: false)
         let summary = await runner.run()
         await pool.shutdown()
         summary.advice(recording: .journal(journal)).forEach { Console.error("recraft: \($0)") }
@@ -106,11 +114,12 @@ struct ResumeCommand: AsyncParsableCommand {
         let operation = entry.operation ?? "a job"
         let provider = entry.provider ?? "the provider"
         let command = operation.replacingOccurrences(of: "_", with: "-")
-        let output = record.map { record -> String in
-            if record.exact { return " -o \(Paths.shellQuoted(Paths.display(record.output)))" }
-            let folder = (record.output as NSString).deletingLastPathComponent
-            return folder == (record.image as NSString).deletingLastPathComponent ? "" : " -o \(Paths.shellQuoted(Paths.display(folder) + "/"))"
-        } ?? ""
+        let output =
+            record.map { record -> String in
+                if record.exact { return " -o \(Paths.shellQuoted(Paths.display(record.output)))" }
+                let folder = (record.output as NSString).deletingLastPathComponent
+                return folder == (record.image as NSString).deletingLastPathComponent ? "" : " -o \(Paths.shellQuoted(Paths.display(folder) + "/"))"
+            } ?? ""
         return "uncertain: \(operation) of \(image) (ref \(entry.ref.prefix(8))): the request went out but no answer was recorded, "
             + "so \(provider) may have the task and may charge for it; it is not submitted again. Look for it in \(provider)'s "
             + "task list; if it is not there, run `recraft \(command) \(Paths.shellQuoted(image))\(output)`. "

@@ -35,7 +35,8 @@ struct ResumePlan {
             var record = known?.record
             var planKey: String?
             if record == nil, let operation = entry.operation, let image = entry.image,
-               let index = planIndex[operation + "\n" + image], !consumed.contains(index) {
+                let index = planIndex[operation + "\n" + image], !consumed.contains(index)
+            {
                 consumed.insert(index)
                 record = plans[index].record
                 planKey = plans[index].key
@@ -71,8 +72,10 @@ struct ResumePlan {
         }
     }
 
-    private mutating func add(_ entry: JournalEntry, _ record: OutputRecord?, _ action: WorkItem.Action, planKey: String?,
-                              override: String?) {
+    private mutating func add(
+        _ entry: JournalEntry, _ record: OutputRecord?, _ action: WorkItem.Action, planKey: String?,
+        override: String?
+    ) {
         guard let record = record ?? Self.defaultRecord(for: entry, baseURL: override) else {
             unresumable.append("\(entry.image ?? entry.ref): the journal does not say which image, operation or provider; skipped")
             return
@@ -97,7 +100,8 @@ struct ResumePlan {
         let directory = isURL ? FileManager.default.currentDirectoryPath : (image as NSString).deletingLastPathComponent
         // An operation this version does not know is skipped later, by WorkItem, saying so.
         let stem = RecraftKit.Operation(name: operation).map { OutputName.stem(input: image, operation: $0) } ?? operation
-        return OutputRecord(operation: operation, image: image, output: directory + "/" + stem,
-                            exact: false, force: false, options: [:], provider: provider, baseURL: nil, sandbox: provider == "sandbox")
+        return OutputRecord(
+            operation: operation, image: image, output: directory + "/" + stem,
+            exact: false, force: false, options: [:], provider: provider, baseURL: nil, sandbox: provider == "sandbox")
     }
 }

@@ -21,8 +21,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free one.")
     var port = 0
 
-    @Option(name: [.customLong("task-duration-ms"), .customLong("delay")],
-            help: "Time in ms from create to the end of a Market or dedicated task (--delay for short).")
+    @Option(
+        name: [.customLong("task-duration-ms"), .customLong("delay")],
+        help: "Time in ms from create to the end of a Market or dedicated task (--delay for short).")
     var taskDurationMs = 300
 
     @Option(help: "Random spread of the task duration, as a fraction (0.2 = ±20%).")
@@ -43,14 +44,18 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(name: .customLong("omit-upload-download-url"), help: "Upload replies carry \"fileUrl\" instead of \"downloadUrl\".")
     var omitUploadDownloadURL = false
 
-    @Option(name: .customLong("fault"), help: ArgumentHelp(
-        "A fault rule as JSON (repeatable), e.g. '{\"kind\":\"httpStatus\",\"path\":\"/api/v1/jobs/createTask\",\"status\":429,\"retryAfter\":2,\"times\":1}'.",
-        valueName: "json"))
+    @Option(
+        name: .customLong("fault"),
+        help: ArgumentHelp(
+            "A fault rule as JSON (repeatable), e.g. '{\"kind\":\"httpStatus\",\"path\":\"/api/v1/jobs/createTask\",\"status\":429,\"retryAfter\":2,\"times\":1}'.",
+            valueName: "json"))
     var faults: [String] = []
 
-    @Option(name: .customLong("rate-limit"), help: ArgumentHelp(
-        "A rate limit PATH=LIMIT/WINDOW_MS (repeatable; PATH may end with *), e.g. /api/v1/jobs/createTask=20/10000.",
-        valueName: "rule"))
+    @Option(
+        name: .customLong("rate-limit"),
+        help: ArgumentHelp(
+            "A rate limit PATH=LIMIT/WINDOW_MS (repeatable; PATH may end with *), e.g. /api/v1/jobs/createTask=20/10000.",
+            valueName: "rule"))
     var rateLimits: [String] = []
 
     @Flag(name: .customLong("rate-limit-retry-after"), help: "Rate-limited replies carry Retry-After.")
@@ -86,8 +91,9 @@ struct SandboxCommand: AsyncParsableCommand {
             guard parts.count == 2, numbers.count == 2, numbers[0] >= 0, numbers[1] > 0 else {
                 throw ValidationError("--rate-limit must look like PATH=LIMIT/WINDOW_MS, got \(text)")
             }
-            return SandboxRateLimit(path: String(parts[0]), limit: numbers[0], windowMs: numbers[1],
-                                    retryAfter: rateLimitRetryAfter)
+            return SandboxRateLimit(
+                path: String(parts[0]), limit: numbers[0], windowMs: numbers[1],
+                retryAfter: rateLimitRetryAfter)
         }
     }
 

@@ -20,8 +20,10 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("A task id, or a journal ref from `recraft jobs`.", valueName: "job-id"))
     var id: String
 
-    @Option(help: ArgumentHelp("The operation of a task the journal does not know: "
-        + RecraftKit.Operation.allCases.map(\.rawValue).joined(separator: ", ") + ".", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The operation of a task the journal does not know: "
+                + RecraftKit.Operation.allCases.map(\.rawValue).joined(separator: ", ") + ".", valueName: "name"))
     var operation: String?
 
     @OptionGroup var client: ClientOptions
@@ -47,13 +49,15 @@ struct StatusCommand: AsyncParsableCommand {
         try await CommandFailure.guarding("status") {
             let view = try JournalView.read(journal)
             let entry = view.entry(matching: id)
-            var report = StatusReport(entry: entry, output: entry.flatMap(view.output(of:)),
-                                      saved: entry.flatMap { view.sidecar.jobs[$0.ref]?.saved } != nil)
+            var report = StatusReport(
+                entry: entry, output: entry.flatMap(view.output(of:)),
+                saved: entry.flatMap { view.sidecar.jobs[$0.ref]?.saved } != nil)
             let taskId = entry?.taskId ?? (entry == nil ? id : nil)
             let operationName = operation ?? entry?.operation
             if entry == nil && operationName == nil {
-                throw ValidationError("\(id) is not in the journal \(Paths.display(view.path)): pass --operation (and --provider) "
-                    + "to ask the provider about a task id, or find the job with `recraft jobs`")
+                throw ValidationError(
+                    "\(id) is not in the journal \(Paths.display(view.path)): pass --operation (and --provider) "
+                        + "to ask the provider about a task id, or find the job with `recraft jobs`")
             }
             var failure: CommandFailure?
             if !journalOnly, let taskId, let operationName, let operation = RecraftKit.Operation(name: operationName) {
@@ -77,8 +81,9 @@ struct StatusCommand: AsyncParsableCommand {
         let record = entry.flatMap { view.sidecar.jobs[$0.ref]?.record }
         if settings.baseURL == nil { settings.baseURL = record?.baseURL }
         if settings.preset.dialect == .recraft {
-            throw CommandFailure("\(settings.preset.rawValue) answers at once and keeps no task to ask about; shown: what the journal knows",
-                                 exitCode: .success)
+            throw CommandFailure(
+                "\(settings.preset.rawValue) answers at once and keeps no task to ask about; shown: what the journal knows",
+                exitCode: .success)
         }
         if settings.runsEmbeddedSandbox {
             throw CommandFailure("a new built-in sandbox knows no jobs: pass the --base-url of the sandbox that ran it", exitCode: .usage)
@@ -103,8 +108,9 @@ struct StatusCommand: AsyncParsableCommand {
             return job
         } catch {
             let code: ExitCode = ErrorAdvice.isAccountProblem(error) ? .authentication : (ErrorAdvice.isUsageProblem(error) ? .usage : .someFailed)
-            throw CommandFailure("cannot ask \(endpoint.preset.rawValue) about \(taskId): " + ErrorAdvice.message(error, preset: endpoint.preset),
-                                 exitCode: code)
+            throw CommandFailure(
+                "cannot ask \(endpoint.preset.rawValue) about \(taskId): " + ErrorAdvice.message(error, preset: endpoint.preset),
+                exitCode: code)
         }
     }
 }
@@ -161,11 +167,13 @@ struct StatusReport {
             "output": output.map(JSONValue.string) ?? .null,
             "saved": .bool(saved),
             "results": .array(results.map(JSONValue.string)),
-            "error": .null,
+            "error": .null
         ]
         if let error = live?.error {
-            object["error"] = .object(["code": .number(Double(error.code.rawValue)), "name": .string(ErrorAdvice.name(error.code)),
-                                       "message": .string(ErrorAdvice.message(error))])
+            object["error"] = .object([
+                "code": .number(Double(error.code.rawValue)), "name": .string(ErrorAdvice.name(error.code)),
+                "message": .string(ErrorAdvice.message(error))
+            ])
         } else if let message = entry?.error {
             object["error"] = .object(["message": .string(message)])
         }

@@ -27,12 +27,15 @@ struct WorkItem: Sendable {
     var resumedRef: String?
 
     var record: OutputRecord {
-        OutputRecord(operation: operation.rawValue, image: image, output: target.path, exact: target.exact, force: target.force,
-                     options: options, provider: endpoint.preset.rawValue, baseURL: endpoint.baseURL, sandbox: endpoint.sandbox)
+        OutputRecord(
+            operation: operation.rawValue, image: image, output: target.path, exact: target.exact, force: target.force,
+            options: options, provider: endpoint.preset.rawValue, baseURL: endpoint.baseURL, sandbox: endpoint.sandbox)
     }
 
-    init(display: String, operation: RecraftKit.Operation, image: String, options: [String: JSONValue], target: OutputTarget,
-         endpoint: Endpoint, action: Action = .submit, planKey: String? = nil, resumedRef: String? = nil) {
+    init(
+        display: String, operation: RecraftKit.Operation, image: String, options: [String: JSONValue], target: OutputTarget,
+        endpoint: Endpoint, action: Action = .submit, planKey: String? = nil, resumedRef: String? = nil
+    ) {
         self.display = display
         self.operation = operation
         self.image = image
@@ -51,9 +54,10 @@ struct WorkItem: Sendable {
         if let baseURLOverride {
             endpoint.baseURL = record.sandbox && preset != .sandbox ? baseURLOverride + "/v1" : baseURLOverride
         }
-        self.init(display: Paths.display(record.image), operation: operation, image: record.image, options: record.options,
-                  target: OutputTarget(path: record.output, exact: record.exact, force: record.force),
-                  endpoint: endpoint, action: action, planKey: planKey, resumedRef: resumedRef)
+        self.init(
+            display: Paths.display(record.image), operation: operation, image: record.image, options: record.options,
+            target: OutputTarget(path: record.output, exact: record.exact, force: record.force),
+            endpoint: endpoint, action: action, planKey: planKey, resumedRef: resumedRef)
     }
 }
 
@@ -81,13 +85,13 @@ struct JobOutcome: Sendable {
             "state": .string(state.rawValue),
             "job_id": jobId.map(JSONValue.string) ?? .null,
             "ref": ref.map(JSONValue.string) ?? .null,
-            "error": .null,
+            "error": .null
         ]
         if let error {
             object["error"] = .object([
                 "code": .number(Double(error.code.rawValue)),
                 "name": .string(ErrorAdvice.name(error.code)),
-                "message": .string(ErrorAdvice.message(error, preset: item.endpoint.preset)),
+                "message": .string(ErrorAdvice.message(error, preset: item.endpoint.preset))
             ])
         }
         return JSONValue.object(object).serialized()

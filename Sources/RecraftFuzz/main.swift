@@ -18,7 +18,8 @@ import Glibc
 
 /// Which target runs: RECRAFT_FUZZ=headers for the header parsers (FuzzEntry.feedHeaders),
 /// else every decoder of bodies, configs and image headers (FuzzEntry.feed).
-let feedTarget: @Sendable ([UInt8]) -> Void = getenv("RECRAFT_FUZZ").map { String(cString: $0) } == "headers"
+let feedTarget: @Sendable ([UInt8]) -> Void =
+    getenv("RECRAFT_FUZZ").map { String(cString: $0) } == "headers"
     ? FuzzEntry.feedHeaders : FuzzEntry.feed
 
 /// libFuzzer's entry point (its FuzzerMain.o references it by name).
@@ -33,8 +34,10 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 // SwiftPM gives an executable its own main, so libFuzzer's is not the one that runs:
 // hand control to libFuzzer's driver.
 @_silgen_name("LLVMFuzzerRunDriver")
-func runDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-               _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+func runDriver(
+    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
 var argc = CommandLine.argc
 var argv = Optional(CommandLine.unsafeArgv)
 exit(runDriver(&argc, &argv) { data, size in fuzzOne(data, size) })

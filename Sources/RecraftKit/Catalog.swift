@@ -23,8 +23,9 @@ enum Catalog {
     private static let marketCrisp = InputLimits(maxBytes: 10 * megabyte)
     private static let marketRemoveBackground = InputLimits(maxBytes: 5 * megabyte, maxPixels: 16_000_000, minSide: 256, maxSide: 4096)
     private static func recraft(minSide: Int, svg: Bool = false) -> InputLimits {
-        InputLimits(types: svg ? [.png, .jpeg, .webp, .svg] : [.png, .jpeg, .webp],
-                    maxBytes: 10 * megabyte, maxPixels: 16_000_000, minSide: minSide, maxSide: 4096)
+        InputLimits(
+            types: svg ? [.png, .jpeg, .webp, .svg] : [.png, .jpeg, .webp],
+            maxBytes: 10 * megabyte, maxPixels: 16_000_000, minSide: minSide, maxSide: 4096)
     }
     // Mirrors may keep Recraft's older, stricter 5 MB cap (wire-spec D.3).
     private static let mirror = InputLimits(maxBytes: 5 * megabyte, maxPixels: 16_000_000, minSide: 256, maxSide: 4096)
@@ -33,20 +34,28 @@ enum Catalog {
     static func offers(_ preset: Preset) -> [Operation: Offer] {
         switch preset {
         case .kie, .apikley, .sandbox:
-            [.crispUpscale: Offer(wireName: "recraft/crisp-upscale", options: [:], limits: marketCrisp),
-             .removeBackground: Offer(wireName: "recraft/remove-background", options: [:], limits: marketRemoveBackground)]
+            [
+                .crispUpscale: Offer(wireName: "recraft/crisp-upscale", options: [:], limits: marketCrisp),
+                .removeBackground: Offer(wireName: "recraft/remove-background", options: [:], limits: marketRemoveBackground)
+            ]
         case .kieRecraft:
-            [.crispUpscale: Offer(wireName: "upscale", options: ["scale": ["2", "4"], "output_format": ["png", "jpg"]], limits: marketCrisp),
-             .removeBackground: Offer(wireName: "remove-background", options: ["output_format": ["png"]], limits: marketRemoveBackground)]
+            [
+                .crispUpscale: Offer(wireName: "upscale", options: ["scale": ["2", "4"], "output_format": ["png", "jpg"]], limits: marketCrisp),
+                .removeBackground: Offer(wireName: "remove-background", options: ["output_format": ["png"]], limits: marketRemoveBackground)
+            ]
         case .recraft:
-            [.crispUpscale: Offer(wireName: "crispUpscale", options: rasterFormats, limits: recraft(minSide: 32)),
-             .creativeUpscale: Offer(wireName: "creativeUpscale", options: rasterFormats, limits: recraft(minSide: 256)),
-             .removeBackground: Offer(wireName: "removeBackground", options: rasterFormats, limits: recraft(minSide: 256, svg: true)),
-             .vectorize: Offer(wireName: "vectorize", options: ["response_format": ["url", "b64_json"]], limits: recraft(minSide: 256))]
+            [
+                .crispUpscale: Offer(wireName: "crispUpscale", options: rasterFormats, limits: recraft(minSide: 32)),
+                .creativeUpscale: Offer(wireName: "creativeUpscale", options: rasterFormats, limits: recraft(minSide: 256)),
+                .removeBackground: Offer(wireName: "removeBackground", options: rasterFormats, limits: recraft(minSide: 256, svg: true)),
+                .vectorize: Offer(wireName: "vectorize", options: ["response_format": ["url", "b64_json"]], limits: recraft(minSide: 256))
+            ]
         case .recraftMirror:
-            [.creativeUpscale: Offer(wireName: "generativeUpscale", options: ["response_format": ["url", "b64_json"]], limits: mirror),
-             .clarityUpscale: Offer(wireName: "clarityUpscale", options: ["response_format": ["url", "b64_json"]], limits: mirror),
-             .removeBackground: Offer(wireName: "removeBackground", options: ["response_format": ["url", "b64_json"]], limits: mirror)]
+            [
+                .creativeUpscale: Offer(wireName: "generativeUpscale", options: ["response_format": ["url", "b64_json"]], limits: mirror),
+                .clarityUpscale: Offer(wireName: "clarityUpscale", options: ["response_format": ["url", "b64_json"]], limits: mirror),
+                .removeBackground: Offer(wireName: "removeBackground", options: ["response_format": ["url", "b64_json"]], limits: mirror)
+            ]
         }
     }
 
@@ -56,20 +65,23 @@ enum Catalog {
         let operation = request.operation
         guard let offer = offers(preset)[operation] else {
             let others = Preset.allCases.filter { offers($0)[operation] != nil }.map(\.rawValue)
-            throw RecraftError(.unsupported,
+            throw RecraftError(
+                .unsupported,
                 "\(preset.rawValue) does not offer \(operation.rawValue); presets that do: \(others.joined(separator: ", "))")
         }
         for (name, value) in request.options.sorted(by: { $0.key < $1.key }) {
             guard let allowed = offer.options[name] else {
                 let others = Preset.allCases.filter { offers($0)[operation]?.options[name] != nil }.map(\.rawValue)
                 let known = offer.options.keys.sorted()
-                throw RecraftError(.unsupported,
+                throw RecraftError(
+                    .unsupported,
                     "\(preset.rawValue) takes no option \"\(name)\" for \(operation.rawValue)"
-                    + (known.isEmpty ? " (it takes no options)" : " (it takes: \(known.joined(separator: ", ")))")
-                    + (others.isEmpty ? "" : "; presets that do: \(others.joined(separator: ", "))"))
+                        + (known.isEmpty ? " (it takes no options)" : " (it takes: \(known.joined(separator: ", ")))")
+                        + (others.isEmpty ? "" : "; presets that do: \(others.joined(separator: ", "))"))
             }
             guard let text = value.string?.lowercased(), allowed.contains(text) else {
-                throw RecraftError(.invalidArgument,
+                throw RecraftError(
+                    .invalidArgument,
                     "option \"\(name)\" is \(value.serialized()); \(preset.rawValue) accepts \(allowed.joined(separator: " or ")) for \(operation.rawValue)")
             }
         }
@@ -155,7 +167,7 @@ public enum Capabilities {
                 "aliases": .array(operation.aliases.map(JSONValue.string)),
                 "command": .string(operation.commandName),
                 "output_suffix": .string(OutputName.suffix(for: operation)),
-                "presets": .array(operation.presets.map { .string($0.rawValue) }),
+                "presets": .array(operation.presets.map { .string($0.rawValue) })
             ])
         }
         let presets = Preset.allCases.map { preset in
@@ -163,7 +175,7 @@ public enum Capabilities {
             for (operation, offer) in Catalog.offers(preset) {
                 offered[operation.rawValue] = .object([
                     "options": .object(offer.options.mapValues { .array($0.map(JSONValue.string)) }),
-                    "limits": offer.limits.json,
+                    "limits": offer.limits.json
                 ])
             }
             return JSONValue.object([
@@ -171,23 +183,24 @@ public enum Capabilities {
                 "dialect": .string(preset.dialect.rawValue),
                 "api_key_variable": preset.apiKeyVariable.map(JSONValue.string) ?? .null,
                 "base_url": preset.defaultBaseURL.map(JSONValue.string) ?? .null,
-                "operations": .object(offered),
+                "operations": .object(offered)
             ])
         }
-        let codes = [JSONValue.object(["code": .number(0), "name": .string("ok"), "constant": .string("RECRAFT_OK"), "description": .string("ok")])]
+        let codes =
+            [JSONValue.object(["code": .number(0), "name": .string("ok"), "constant": .string("RECRAFT_OK"), "description": .string("ok")])]
             + RecraftError.Code.all.map { code in
                 JSONValue.object([
                     "code": .number(Double(code.rawValue)),
                     "name": .string(code.name),
                     "constant": .string(code.constantName),
-                    "description": .string(code.description),
+                    "description": .string(code.description)
                 ])
             }
         return .object([
             "operations": .array(operations),
             "presets": .array(presets),
             "status_codes": .array(codes),
-            "result_extensions": .array(OutputName.resultExtensions.map(JSONValue.string)),
+            "result_extensions": .array(OutputName.resultExtensions.map(JSONValue.string))
         ])
     }
 }
@@ -205,7 +218,7 @@ extension InputLimits {
             "max_bytes": .number(Double(maxBytes)),
             "max_pixels": maxPixels.map { .number(Double($0)) } ?? .null,
             "min_side": minSide.map { .number(Double($0)) } ?? .null,
-            "max_side": maxSide.map { .number(Double($0)) } ?? .null,
+            "max_side": maxSide.map { .number(Double($0)) } ?? .null
         ])
     }
 }

@@ -56,7 +56,8 @@ extension Client {
     private func signedHeaders(_ headers: [String: String], now: Date) throws(RecraftError) -> (timestamp: String, signature: String) {
         let lower = Dictionary(headers.map { ($0.key.lowercased(), $0.value.trimmed) }, uniquingKeysWith: { $1 })
         guard let timestamp = lower["x-webhook-timestamp"], let signature = lower["x-webhook-signature"] else {
-            throw RecraftError(.authentication, "the callback is not signed (no X-Webhook-Timestamp / X-Webhook-Signature) but webhook_secret is set: refuse it")
+            throw RecraftError(
+                .authentication, "the callback is not signed (no X-Webhook-Timestamp / X-Webhook-Signature) but webhook_secret is set: refuse it")
         }
         // Anyone who can reach the callback URL controls this header: compare without
         // arithmetic that could overflow (Int64.min has no absolute value).

@@ -15,8 +15,9 @@ extension Client {
         do throws(RecraftError) {
             var location = url
             for hop in 0...Self.maxRedirects {
-                try URLPolicy.check(location, allowInsecure: configuration.allowInsecureHTTP,
-                                    what: hop == 0 ? "the file URL" : "the redirect from \(url)", code: .protocolError)
+                try URLPolicy.check(
+                    location, allowInsecure: configuration.allowInsecureHTTP,
+                    what: hop == 0 ? "the file URL" : "the redirect from \(url)", code: .protocolError)
                 let response = try await fetchOnce(location, to: partial)
                 if (300..<400).contains(response.status), let next = response.redirectURL {
                     guard hop < Self.maxRedirects else {
@@ -121,8 +122,9 @@ enum PartialFile {
 /// it even briefly would race with other threads creating files).
 private let processUmask: mode_t = {
     guard let status = try? String(decoding: PartialFile.readSmall("/proc/self/status"), as: UTF8.self),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
-          let value = mode_t(line.dropFirst(6).trimmed, radix: 8) else { return 0o022 }
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+        let value = mode_t(line.dropFirst(6).trimmed, radix: 8)
+    else { return 0o022 }
     return value
 }()
 

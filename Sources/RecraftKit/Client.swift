@@ -94,7 +94,8 @@ public final class Client: Sendable {
     /// wait for it and download its results. Nothing is submitted.
     public func open(operation: Operation, id: String) throws(RecraftError) -> Job {
         guard TaskIdentifier.isValid(id) else {
-            throw RecraftError(.invalidArgument, "the job id is empty, longer than 256 bytes, or holds a control character or a slash: pass the id recraft_job_id gave")
+            throw RecraftError(
+                .invalidArgument, "the job id is empty, longer than 256 bytes, or holds a control character or a slash: pass the id recraft_job_id gave")
         }
         guard !provider.isSynchronous else {
             throw RecraftError(.unsupported, "\(configuration.provider.rawValue) is synchronous: it keeps no task to reopen by id; submit the image again")

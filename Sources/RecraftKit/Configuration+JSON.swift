@@ -5,7 +5,7 @@ extension Configuration {
         "provider", "api_key", "base_url", "upload_url", "upload_path", "user_agent",
         "connect_timeout_ms", "timeout_ms", "download_timeout_ms", "stall_timeout_ms", "job_timeout_ms", "max_retries",
         "poll_initial_ms", "poll_max_ms", "max_response_bytes", "max_download_bytes",
-        "allow_insecure_http", "journal_path", "webhook_secret", "submit_rate_limit", "poll_rate_limit",
+        "allow_insecure_http", "journal_path", "webhook_secret", "submit_rate_limit", "poll_rate_limit"
     ]
 
     /// Parses the JSON object the C API and the bindings pass. Unknown keys are refused,
@@ -16,7 +16,8 @@ extension Configuration {
         }
         let reader = FieldReader(object: object, what: "config", code: .invalidConfig)
         if let unknown = object.keys.filter({ !Self.jsonKeys.contains($0) }).sorted().first {
-            throw RecraftError(.invalidConfig,
+            throw RecraftError(
+                .invalidConfig,
                 "unknown config key \"\(unknown)\"; known keys: \(Self.jsonKeys.sorted().joined(separator: ", "))")
         }
         guard let name = try reader.string("provider") else {
@@ -25,9 +26,10 @@ extension Configuration {
         guard let preset = Preset(rawValue: name) else {
             throw RecraftError(.invalidConfig, "unknown provider \"\(name)\"; use one of \(Preset.allNames)")
         }
-        self = try Configuration(provider: preset, apiKey: try reader.string("api_key"),
-                                 baseURL: try reader.string("base_url"), uploadURL: try reader.string("upload_url"),
-                                 allowInsecureHTTP: try reader.bool("allow_insecure_http") ?? false)
+        self = try Configuration(
+            provider: preset, apiKey: try reader.string("api_key"),
+            baseURL: try reader.string("base_url"), uploadURL: try reader.string("upload_url"),
+            allowInsecureHTTP: try reader.bool("allow_insecure_http") ?? false)
         if let value = try reader.string("upload_path") {
             guard !value.isEmpty, !value.hasPrefix("/"), !value.hasSuffix("/") else {
                 throw RecraftError(.invalidConfig, "upload_path must be a folder path with no leading or trailing slash")

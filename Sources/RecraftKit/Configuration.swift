@@ -50,12 +50,15 @@ public struct Configuration: Sendable {
 
     /// A configuration for `provider`, with the API key from its environment variable
     /// unless `apiKey` is given.
-    public init(provider: Preset, apiKey: String? = nil, baseURL: String? = nil, uploadURL: String? = nil,
-                allowInsecureHTTP: Bool = false) throws(RecraftError) {
+    public init(
+        provider: Preset, apiKey: String? = nil, baseURL: String? = nil, uploadURL: String? = nil,
+        allowInsecureHTTP: Bool = false
+    ) throws(RecraftError) {
         self.provider = provider
         self.allowInsecureHTTP = allowInsecureHTTP
         guard let base = baseURL ?? provider.defaultBaseURL else {
-            let hint = provider == .sandbox
+            let hint =
+                provider == .sandbox
                 ? "start one with `recraft sandbox` and pass the URL it prints"
                 : "pass the mirror's URL"
             throw RecraftError(.invalidConfig, "provider \"\(provider.rawValue)\" needs a base_url: \(hint)")
@@ -81,9 +84,11 @@ public struct Configuration: Sendable {
             throw RecraftError(.invalidConfig, "webhook_secret is empty: anyone could sign a callback with it; pass kie's webhookHmacKey, or leave the key out")
         }
         let week = Duration.seconds(7 * 24 * 3600)
-        for (name, value) in [("connect_timeout_ms", connectTimeout), ("timeout_ms", requestTimeout), ("stall_timeout_ms", stallTimeout),
-                              ("job_timeout_ms", jobTimeout), ("download_timeout_ms", downloadTimeout),
-                              ("poll_initial_ms", pollInitial), ("poll_max_ms", pollMax)] {
+        for (name, value) in [
+            ("connect_timeout_ms", connectTimeout), ("timeout_ms", requestTimeout), ("stall_timeout_ms", stallTimeout),
+            ("job_timeout_ms", jobTimeout), ("download_timeout_ms", downloadTimeout),
+            ("poll_initial_ms", pollInitial), ("poll_max_ms", pollMax)
+        ] {
             guard value > .zero, value <= week else {
                 throw RecraftError(.invalidConfig, "\(name) must be from 1 ms to 7 days")
             }
@@ -98,7 +103,8 @@ public struct Configuration: Sendable {
         for (name, limit) in [("submit_rate_limit", submitRateLimit), ("poll_rate_limit", pollRateLimit)] {
             guard let limit else { continue }
             guard (1...RateLimiter.largestCount).contains(limit.count), limit.window > .zero,
-                  limit.window <= .milliseconds(RateLimiter.longestWindow) else {
+                limit.window <= .milliseconds(RateLimiter.longestWindow)
+            else {
                 throw RecraftError(.invalidConfig, "\(name) must allow 1 to \(RateLimiter.largestCount) requests per window of 1 ms to 1 day")
             }
         }
@@ -109,7 +115,9 @@ public struct Configuration: Sendable {
 
     static func resolveKey(_ explicit: String?, provider: Preset) throws(RecraftError) -> String {
         if let explicit {
-            guard !explicit.isEmpty else { throw RecraftError(.invalidConfig, "api_key is empty: pass the key, or leave it out to read it from the environment") }
+            guard !explicit.isEmpty else {
+                throw RecraftError(.invalidConfig, "api_key is empty: pass the key, or leave it out to read it from the environment")
+            }
             guard !explicit.contains(where: { $0.isNewline || $0 == "\0" }) else {
                 throw RecraftError(.invalidConfig, "api_key contains a line break or NUL: check how it was read")
             }
@@ -119,7 +127,8 @@ public struct Configuration: Sendable {
         if let value = getenv(variable).map({ String(cString: $0) }), !value.isEmpty {
             return value
         }
-        throw RecraftError(.authentication,
+        throw RecraftError(
+            .authentication,
             "no API key: set \(variable) or pass \"api_key\" in the config (or use provider \"sandbox\" to try it offline)")
     }
 

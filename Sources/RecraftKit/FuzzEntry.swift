@@ -8,8 +8,9 @@ package enum FuzzEntry {
     package static func feed(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
         for status in [200, 401, 429, 500] {
-            let response = HTTPResponse(status: status, headers: ["content-type": "application/json", "retry-after": text],
-                                        body: bytes, bytesWritten: 0)
+            let response = HTTPResponse(
+                status: status, headers: ["content-type": "application/json", "retry-after": text],
+                body: bytes, bytesWritten: 0)
             _ = try? KieEnvelope(response, service: "fuzz", keyVariable: nil)
             _ = try? KieUpload.decode(response, keyVariable: nil)
             _ = try? RecraftProvider.decode(response, service: "fuzz", keyVariable: nil)
@@ -45,8 +46,9 @@ package enum FuzzEntry {
             _ = URLPolicy.parse(value)
             _ = URLPolicy.isLoopback(host: value)
             for status in [200, 429, 503] {
-                let response = HTTPResponse(status: status, headers: ["content-type": value, "retry-after": value, "x-recraft-requestid": value],
-                                            body: Array(#"{"code":429,"msg":"slow down"}"#.utf8), bytesWritten: 0)
+                let response = HTTPResponse(
+                    status: status, headers: ["content-type": value, "retry-after": value, "x-recraft-requestid": value],
+                    body: Array(#"{"code":429,"msg":"slow down"}"#.utf8), bytesWritten: 0)
                 _ = try? KieEnvelope(response, service: "fuzz", keyVariable: nil)
                 _ = RecraftProvider.error(response, service: "fuzz", keyVariable: nil)
             }

@@ -9,12 +9,13 @@ struct ImageInfo: Equatable, Sendable {
     static func read(_ bytes: [UInt8]) -> ImageInfo? {
         guard let type = InputCheck.sniff(bytes) else { return nil }
         var info = ImageInfo(type: type)
-        let size: (Int, Int)? = switch type {
-        case .png: pngSize(bytes)
-        case .jpeg: jpegSize(bytes)
-        case .webp: webpSize(bytes)
-        case .svg: nil
-        }
+        let size: (Int, Int)? =
+            switch type {
+            case .png: pngSize(bytes)
+            case .jpeg: jpegSize(bytes)
+            case .webp: webpSize(bytes)
+            case .svg: nil
+            }
         if let size { (info.width, info.height) = size }
         return info
     }
@@ -36,8 +37,14 @@ struct ImageInfo: Equatable, Sendable {
         while at + 9 < b.count {
             guard b[at] == 0xFF else { return nil }
             let marker = b[at + 1]
-            if marker == 0xFF { at += 1; continue }  // fill byte
-            if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) { at += 2; continue }
+            if marker == 0xFF {
+                at += 1
+                continue
+            }  // fill byte
+            if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) {
+                at += 2
+                continue
+            }
             let length = be16(b, at + 2)
             guard length >= 2 else { return nil }
             if (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker) {

@@ -38,8 +38,10 @@ enum InputCheck {
         let what = "\(preset.rawValue) \(operation.rawValue)"
         guard size > 0 else { throw RecraftError(.invalidInput, "the input \(path) is empty") }
         guard size <= limits.maxBytes else {
-            throw RecraftError(.invalidInput,
-                "the input \(path) is \(size) bytes; \(what) takes at most \(limits.maxBytes) bytes (\(limits.maxBytes / Catalog.megabyte) MB): shrink or recompress it")
+            throw RecraftError(
+                .invalidInput,
+                "the input \(path) is \(size) bytes; \(what) takes at most \(limits.maxBytes) bytes (\(limits.maxBytes / Catalog.megabyte) MB): shrink or recompress it"
+            )
         }
         // JPEG headers can sit after large metadata; read the whole (size-capped) file then.
         guard var head = file.read(count: 256 << 10) else {
@@ -67,15 +69,18 @@ enum InputCheck {
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         if let maxPixels = limits.maxPixels, overflow || pixels > maxPixels {
             let count = overflow ? "more than \(Int.max)" : "\(pixels)"
-            throw RecraftError(.invalidInput,
+            throw RecraftError(
+                .invalidInput,
                 "the input \(path) is \(dimensions) = \(count) pixels; \(what) takes at most \(maxPixels) pixels (\(maxPixels / 1_000_000) MP): scale it down")
         }
         if let maxSide = limits.maxSide, max(width, height) > maxSide {
-            throw RecraftError(.invalidInput,
+            throw RecraftError(
+                .invalidInput,
                 "the input \(path) is \(dimensions); \(what) takes sides of at most \(maxSide) px: scale it down")
         }
         if let minSide = limits.minSide, min(width, height) < minSide {
-            throw RecraftError(.invalidInput,
+            throw RecraftError(
+                .invalidInput,
                 "the input \(path) is \(dimensions); \(what) needs each side to be at least \(minSide) px: scale it up first")
         }
         return image

@@ -29,7 +29,11 @@ extension Job {
             throw RecraftError(.cancelled, "the job was cancelled: nothing is downloaded")
         }
         defer { _ = core.withLock { $0.downloads.removeValue(forKey: slot) } }
-        let result = await withTaskCancellationHandler { await work.value } onCancel: { work.cancel() }
+        let result = await withTaskCancellationHandler {
+            await work.value
+        } onCancel: {
+            work.cancel()
+        }
         return try result.get()
     }
 
@@ -43,8 +47,9 @@ extension Job {
                 do throws(RecraftError) { try await client.fetch(url, to: partial) } catch {
                     if error.code == .cancelled { throw RecraftError(.cancelled, "the download was cancelled") }
                     guard error.code == .notFound else { throw error }
-                    throw RecraftError(.notFound, "\(error.message); providers keep results about 24 h: if it is gone, run the job again",
-                                       httpStatus: error.httpStatus)
+                    throw RecraftError(
+                        .notFound, "\(error.message); providers keep results about 24 h: if it is gone, run the job again",
+                        httpStatus: error.httpStatus)
                 }
             case .inline(let bytes, _):
                 try write(bytes, to: partial)
@@ -81,8 +86,9 @@ extension Job {
             }
             return results[index]
         case .failed, .cancelled:
-            throw RecraftError(error?.code ?? .jobFailed, "the job \(state) so there is nothing to download: \(error?.message ?? "no reason given")",
-                               httpStatus: error?.httpStatus, providerCode: error?.providerCode)
+            throw RecraftError(
+                error?.code ?? .jobFailed, "the job \(state) so there is nothing to download: \(error?.message ?? "no reason given")",
+                httpStatus: error?.httpStatus, providerCode: error?.providerCode)
         case .pending, .running:
             throw RecraftError(.notReady, "the job is still \(state): wait for it to succeed before downloading")
         }

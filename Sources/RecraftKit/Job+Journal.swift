@@ -12,7 +12,7 @@ extension Job {
             "base_url": .string(client.configuration.baseURL),
             "operation": .string(request.operation.rawValue),
             "image": .string(Self.absolute(request.image)),
-            "options": .object(request.options),
+            "options": .object(request.options)
         ]
         if let callback = request.callbackURL { event["callback_url"] = .string(callback) }
         try await client.journal?.record(event)
@@ -33,8 +33,10 @@ extension Job {
     }
 
     func journalAccepted(_ taskId: String) async throws(RecraftError) {
-        try await client.journal?.record(["event": "accepted", "ref": .string(ref), "task_id": .string(taskId),
-                                    "operation": .string(operation.rawValue)])
+        try await client.journal?.record([
+            "event": "accepted", "ref": .string(ref), "task_id": .string(taskId),
+            "operation": .string(operation.rawValue)
+        ])
     }
 
     /// At the end; `then` runs once the line is on disk (at once without a journal), so
@@ -46,7 +48,7 @@ extension Job {
         let (state, taskId, results, error) = core.withLock { ($0.machine.state, $0.machine.taskId, $0.machine.results, $0.machine.error) }
         var event: [String: JSONValue] = [
             "event": "finished", "ref": .string(ref), "state": .string(state.description),
-            "results": .array(results.compactMap { if case .url(let url) = $0 { .string(url) } else { nil } }),
+            "results": .array(results.compactMap { if case .url(let url) = $0 { .string(url) } else { nil } })
         ]
         if let taskId { event["task_id"] = .string(taskId) }
         if let error {

@@ -73,9 +73,11 @@ extension Job {
         guard let taskId = id else { return }
         let configuration = client.configuration
         // With a callback on its way, polling is only the fallback (callbacks can be lost).
-        let schedule = request?.callbackURL == nil
-            ? PollSchedule(initial: configuration.pollInitial, maximum: configuration.pollMax,
-                           expected: client.durations.summary(for: operation))
+        let schedule =
+            request?.callbackURL == nil
+            ? PollSchedule(
+                initial: configuration.pollInitial, maximum: configuration.pollMax,
+                expected: client.durations.summary(for: operation))
             : PollSchedule(initial: .seconds(30), maximum: max(configuration.pollMax, .seconds(60)))
         let started = ContinuousClock.now
         var lastRunning = started
@@ -97,8 +99,9 @@ extension Job {
                 case .giveUp(let final) where final.code == .notFound:
                     throw final  // the provider does not know the task: nothing to reopen
                 case .giveUp(let final):
-                    throw RecraftError(final.code, "\(final.message); task \(taskId) may still finish: reopen it by id to collect it",
-                                       httpStatus: final.httpStatus, providerCode: final.providerCode)
+                    throw RecraftError(
+                        final.code, "\(final.message); task \(taskId) may still finish: reopen it by id to collect it",
+                        httpStatus: final.httpStatus, providerCode: final.providerCode)
                 }
             }
             if case .running = status { lastRunning = .now }
@@ -116,7 +119,8 @@ extension Job {
         if now + wait > deadline {
             if deadline > now { try await sleep(until: deadline) }
             let limit = Double(client.configuration.jobTimeout.milliseconds) / 1000
-            throw RecraftError(.timeout,
+            throw RecraftError(
+                .timeout,
                 "the job did not finish within \(limit) s (job_timeout_ms); task \(taskId) is not lost: reopen it by id later to collect it")
         }
         try await sleep(until: now + wait)

@@ -117,9 +117,11 @@ struct JobStateMachine: Sendable {
             if sending {
                 // The request is on its way: cutting it would not un-create the task. Let it
                 // finish (its task id is kept) and end the job as uncertain.
-                return end(.cancelled, error: RetryPolicy.uncertain(
-                    "The job was cancelled while its create request was on its way; its task id, if the reply brings one, is kept (job id, journal)",
-                    sent: true)) + [.cancelDownloads]
+                return end(
+                    .cancelled,
+                    error: RetryPolicy.uncertain(
+                        "The job was cancelled while its create request was on its way; its task id, if the reply brings one, is kept (job id, journal)",
+                        sent: true)) + [.cancelDownloads]
             }
             let reopen = taskId.map { "; the provider may still run task \($0): reopen it by id to collect it" } ?? ""
             return end(.cancelled, error: RecraftError(.cancelled, "the job was cancelled" + reopen)) + [.cancelDriver, .cancelDownloads]

@@ -133,7 +133,10 @@ public final class Job: Sendable {
 
     private func announce() {
         let (state, waiters, handlers) = core.withLock { core in
-            defer { core.waiters = [:]; core.endHandlers = [] }
+            defer {
+                core.waiters = [:]
+                core.endHandlers = []
+            }
             return (core.machine.state, Array(core.waiters.values), core.endHandlers)
         }
         for handler in handlers { client.callbackQueue.async { handler(state) } }
@@ -145,8 +148,10 @@ public final class Job: Sendable {
     /// parent's work, so waiting on it there would never end.
     public func checkOwner() throws(RecraftError) {
         guard pid == getpid() else {
-            throw RecraftError(.unsupported,
-                "this job was submitted by process \(pid), before fork(); its work runs there, not here: reopen it by id in this process (\(id.map { "task \($0)" } ?? "it has no task id yet"))")
+            throw RecraftError(
+                .unsupported,
+                "this job was submitted by process \(pid), before fork(); its work runs there, not here: reopen it by id in this process (\(id.map { "task \($0)" } ?? "it has no task id yet"))"
+            )
         }
     }
 
@@ -155,7 +160,10 @@ public final class Job: Sendable {
     /// thread, so it may block and may call any RecraftKit function.
     public func onEnd(_ handler: @escaping @Sendable (JobState) -> Void) {
         let ended = core.withLock { core -> JobState? in
-            guard core.machine.announced else { core.endHandlers.append(handler); return nil }
+            guard core.machine.announced else {
+                core.endHandlers.append(handler)
+                return nil
+            }
             return core.machine.state
         }
         if let ended { client.callbackQueue.async { handler(ended) } }

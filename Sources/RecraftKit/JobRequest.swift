@@ -44,11 +44,13 @@ public struct JobRequest: Sendable {
     /// Parses `{"operation": "crisp_upscale", "image": "in.png", "callback_url": "…", "options": {…}}`.
     public init(json: String) throws(RecraftError) {
         guard let value = JSONValue.parse(Array(json.utf8)), let object = value.object else {
-            throw RecraftError(.invalidArgument,
+            throw RecraftError(
+                .invalidArgument,
                 "the request is not a JSON object: pass e.g. {\"operation\": \"crisp_upscale\", \"image\": \"photo.png\"}")
         }
         if let unknown = object.keys.filter({ !Self.jsonKeys.contains($0) }).sorted().first {
-            throw RecraftError(.invalidArgument,
+            throw RecraftError(
+                .invalidArgument,
                 "unknown request key \"\(unknown)\"; known keys: \(Self.jsonKeys.sorted().joined(separator: ", "))")
         }
         let reader = FieldReader(object: object, what: "request", code: .invalidArgument)

@@ -35,7 +35,10 @@ public final class Journal: Sendable {
     func record(_ event: [String: JSONValue]) async throws(RecraftError) {
         let failure: RecraftError? = await withCheckedContinuation { continuation in
             queue.async {
-                do throws(RecraftError) { try self.append(event); continuation.resume(returning: nil) } catch {
+                do throws(RecraftError) {
+                    try self.append(event)
+                    continuation.resume(returning: nil)
+                } catch {
                     continuation.resume(returning: error)
                 }
             }
@@ -185,7 +188,7 @@ public struct JournalEntry: Sendable, Equatable {
             "callback_url": callbackURL.map(JSONValue.string) ?? .null,
             "task_id": taskId.map(JSONValue.string) ?? .null,
             "results": .array(results.map(JSONValue.string)),
-            "error": error.map(JSONValue.string) ?? .null,
+            "error": error.map(JSONValue.string) ?? .null
         ])
     }
 }

@@ -47,7 +47,10 @@ final class Latch: @unchecked Sendable {
         // Clamped: a caller's timeout may be any Int64 of milliseconds.
         let seconds = min(max(0, timeout.components.seconds), Int64(Int32.max))
         var deadline = timespec(tv_sec: now.tv_sec + Int(seconds), tv_nsec: now.tv_nsec + Int(timeout.components.attoseconds / 1_000_000_000))
-        if deadline.tv_nsec >= 1_000_000_000 { deadline.tv_sec += 1; deadline.tv_nsec -= 1_000_000_000 }
+        if deadline.tv_nsec >= 1_000_000_000 {
+            deadline.tv_sec += 1
+            deadline.tv_nsec -= 1_000_000_000
+        }
         while !isOpen {
             let result = pthread_cond_timedwait(condition, mutex, &deadline)
             if result == ETIMEDOUT { break }

@@ -44,8 +44,10 @@ enum Lifetime {
         let me = getpid()
         let owner = poolOwner.compareExchange(expected: 0, desired: me, ordering: .acquiringAndReleasing).original
         guard owner == 0 || owner == me else {
-            throw RecraftError(.unsupported,
-                "this process was forked (fork()) from process \(owner) after it had run RecraftKit jobs, and Swift's task threads do not survive a fork, so jobs cannot run here; run no job before forking (create clients in the workers), or use the 'spawn' or 'forkserver' start method")
+            throw RecraftError(
+                .unsupported,
+                "this process was forked (fork()) from process \(owner) after it had run RecraftKit jobs, and Swift's task threads do not survive a fork, so jobs cannot run here; run no job before forking (create clients in the workers), or use the 'spawn' or 'forkserver' start method"
+            )
         }
     }
 

@@ -43,17 +43,19 @@ public enum OutputName {
             candidate = pathExtension(lastSegment(url))
         case .inline(_, let mimeType)?:
             let type = mimeType.split(separator: ";").first.map { $0.trimmed.lowercased() } ?? ""
-            candidate = switch type {
-            case "image/jpeg", "image/jpg": "jpg"
-            case "image/svg+xml": "svg"
-            default: type.split(separator: "/").last.map(String.init)
-            }
+            candidate =
+                switch type {
+                case "image/jpeg", "image/jpg": "jpg"
+                case "image/svg+xml": "svg"
+                default: type.split(separator: "/").last.map(String.init)
+                }
         case nil:
             break
         }
         for text in [candidate, input.map { pathExtension(lastSegment($0)) }] {
             guard let text = text?.lowercased(), (1...5).contains(text.count),
-                  text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { continue }
+                text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+            else { continue }
             return text
         }
         return "png"

@@ -61,8 +61,10 @@ final class DurationStats: Sendable {
 
 /// Exponential backoff with full jitter (AWS's recommendation): a random wait between
 /// zero and base·2^attempt, capped. Spreads retries of many clients apart.
-func retryDelay(attempt: Int, base: Duration = .milliseconds(250), cap: Duration = .seconds(10),
-                random: Double = Double.random(in: 0...1)) -> Duration {
+func retryDelay(
+    attempt: Int, base: Duration = .milliseconds(250), cap: Duration = .seconds(10),
+    random: Double = Double.random(in: 0...1)
+) -> Duration {
     let ceiling = min(cap, base * Double(1 << min(attempt, 16)))
     return ceiling * random
 }

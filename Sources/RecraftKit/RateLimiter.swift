@@ -95,7 +95,8 @@ final class RateLimiter: Sendable {
         let parts = lower.split(separator: "/")
         let units: [(String, Int)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
         guard parts.count == 2, let count = Int(parts[0]), count > 0,
-              let unit = units.first(where: { parts[1].hasSuffix($0.0) }) else {
+            let unit = units.first(where: { parts[1].hasSuffix($0.0) })
+        else {
             throw RecraftError(.invalidConfig, "\(key) \"\(text)\" is not a rate like \"20/10s\", \"5/s\" or \"off\"")
         }
         let amountText = parts[1].dropLast(unit.0.count)
@@ -104,7 +105,8 @@ final class RateLimiter: Sendable {
         // A config is outside input: bound both numbers instead of trusting them.
         let (milliseconds, overflow) = amount.multipliedReportingOverflow(by: unit.1)
         guard !overflow, milliseconds <= Self.longestWindow, count <= Self.largestCount else {
-            throw RecraftError(.invalidConfig,
+            throw RecraftError(
+                .invalidConfig,
                 "\(key) \"\(text)\" is out of range: at most \(Self.largestCount) requests per window of at most 1 day")
         }
         return RateLimiter(count: count, window: .milliseconds(milliseconds))

@@ -72,7 +72,7 @@ public struct RecraftError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let all: [Code] = [
             .invalidArgument, .invalidConfig, .unsupported, .invalidInput, .authentication, .insufficientCredits,
             .rateLimited, .providerUnavailable, .notFound, .jobFailed, .timeout, .cancelled, .network, .io,
-            .protocolError, .submitUncertain, .notReady, .internal,
+            .protocolError, .submitUncertain, .notReady, .internal
         ]
 
         // A code is its number: the name and description follow from it.

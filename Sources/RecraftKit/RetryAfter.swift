@@ -29,10 +29,13 @@ enum RetryAfter {
         let parts = text.split(separator: " ")
         let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
         guard parts.count == 6, parts[5].uppercased() == "GMT", parts[3].count == 4,
-              let day = Int(parts[1]), let month = months.firstIndex(of: parts[2].lowercased()), let year = Int(parts[3]),
-              (1970...9999).contains(year) else { return nil }
+            let day = Int(parts[1]), let month = months.firstIndex(of: parts[2].lowercased()), let year = Int(parts[3]),
+            (1970...9999).contains(year)
+        else { return nil }
         let clock = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard clock.count == 3, (1...31).contains(day), (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2]) else { return nil }
+        guard clock.count == 3, (1...31).contains(day), (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2]) else {
+            return nil
+        }
         // Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
         let m = month + 1
         let y = m <= 2 ? year - 1 : year

@@ -17,8 +17,10 @@ struct RetryPolicy: Sendable {
     /// The limiter's window for this kind of request: a 429 without Retry-After waits it out.
     let window: Duration?
 
-    func decide(_ error: RecraftError, kind: RequestKind, attempt: Int, now: ContinuousClock.Instant,
-                deadline: ContinuousClock.Instant?, random: Double = Double.random(in: 0...1)) -> Decision {
+    func decide(
+        _ error: RecraftError, kind: RequestKind, attempt: Int, now: ContinuousClock.Instant,
+        deadline: ContinuousClock.Instant?, random: Double = Double.random(in: 0...1)
+    ) -> Decision {
         guard attempt < maxRetries, Self.isRetryable(error, kind: kind) else { return .giveUp(error) }
         var wait = retryDelay(attempt: attempt, random: random)
         if let asked = error.retryAfter {
@@ -86,10 +88,13 @@ struct RetryPolicy: Sendable {
 
     /// *submit uncertain*: what happened, and what to do.
     static func uncertain(_ what: String, sent: Bool) -> RecraftError {
-        let why = sent
+        let why =
+            sent
             ? "The request went out but no reply came"
             : "The provider received the request but its reply could not be read"
-        return RecraftError(.submitUncertain,
-            "\(what). \(why), so the task may exist at the provider and may be charged; it was not sent again. Check the provider's dashboard or task list before submitting again")
+        return RecraftError(
+            .submitUncertain,
+            "\(what). \(why), so the task may exist at the provider and may be charged; it was not sent again. Check the provider's dashboard or task list before submitting again"
+        )
     }
 }

@@ -71,7 +71,7 @@ enum Endpoint: Sendable, Equatable {
         "/recraft/v1/images/removeBackground": .mirror(.removeBackground),
         "/sandbox/stats": .stats,
         "/sandbox/reset": .reset,
-        "/sandbox/faults": .faults,
+        "/sandbox/faults": .faults
     ]
 
     /// Resolves a request path (no query). Trailing slashes are not forgiven: the real

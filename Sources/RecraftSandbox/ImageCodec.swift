@@ -22,7 +22,10 @@ struct RGBAImage: Sendable {
         self.height = height
         var pixels = [UInt8](repeating: 0, count: width * height * 4)
         for i in stride(from: 0, to: pixels.count, by: 4) {
-            pixels[i] = fill.0; pixels[i + 1] = fill.1; pixels[i + 2] = fill.2; pixels[i + 3] = fill.3
+            pixels[i] = fill.0
+            pixels[i + 1] = fill.1
+            pixels[i + 2] = fill.2
+            pixels[i + 3] = fill.3
         }
         self.pixels = pixels
     }
@@ -86,14 +89,18 @@ enum ImageCodec {
         case .jpeg:
             guard let handle = tjInitDecompress() else { throw ImageCodecError("libturbojpeg unavailable") }
             defer { tjDestroy(handle) }
-            var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+            var width: Int32 = 0
+            var height: Int32 = 0
+            var subsampling: Int32 = 0
+            var colorspace: Int32 = 0
             let status = bytes.withUnsafeBufferPointer {
                 tjDecompressHeader3(handle, $0.baseAddress, UInt(bytes.count), &width, &height, &subsampling, &colorspace)
             }
             guard status == 0 else { throw ImageCodecError("corrupt JPEG header") }
             return (format, Int(width), Int(height))
         case .webp:
-            var width: Int32 = 0, height: Int32 = 0
+            var width: Int32 = 0
+            var height: Int32 = 0
             let ok = bytes.withUnsafeBufferPointer { WebPGetInfo($0.baseAddress, bytes.count, &width, &height) }
             guard ok != 0 else { throw ImageCodecError("corrupt WebP header") }
             return (format, Int(width), Int(height))
@@ -122,7 +129,8 @@ enum ImageCodec {
         defer { png_image_free(&image) }
         let begun = bytes.withUnsafeBufferPointer { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard begun != 0 else { throw ImageCodecError("corrupt PNG: \(message(of: &image))") }
-        let width = Int(image.width), height = Int(image.height)
+        let width = Int(image.width)
+        let height = Int(image.height)
         guard width > 0, height > 0, width * height <= maxDecodePixels else {
             throw ImageCodecError("PNG is \(width)x\(height); the sandbox decodes at most 16 MP")
         }
@@ -145,8 +153,9 @@ enum ImageCodec {
         var pixels = [UInt8](repeating: 0, count: width * height * 4)
         let status = bytes.withUnsafeBufferPointer { source in
             pixels.withUnsafeMutableBufferPointer { target in
-                tjDecompress2(handle, source.baseAddress, UInt(source.count), target.baseAddress,
-                              Int32(width), 0, Int32(height), Int32(TJPF_RGBA.rawValue), 0)
+                tjDecompress2(
+                    handle, source.baseAddress, UInt(source.count), target.baseAddress,
+                    Int32(width), 0, Int32(height), Int32(TJPF_RGBA.rawValue), 0)
             }
         }
         guard status == 0 else { throw ImageCodecError("corrupt JPEG data") }
@@ -204,8 +213,9 @@ enum ImageCodec {
         var buffer: UnsafeMutablePointer<UInt8>? = nil
         var size: UInt = 0
         let status = image.pixels.withUnsafeBufferPointer {
-            tjCompress2(handle, $0.baseAddress, Int32(image.width), 0, Int32(image.height), Int32(TJPF_RGBA.rawValue),
-                        &buffer, &size, Int32(TJSAMP_420.rawValue), 90, 0)
+            tjCompress2(
+                handle, $0.baseAddress, Int32(image.width), 0, Int32(image.height), Int32(TJPF_RGBA.rawValue),
+                &buffer, &size, Int32(TJSAMP_420.rawValue), 90, 0)
         }
         defer { tjFree(buffer) }
         guard status == 0, let buffer else { throw ImageCodecError("JPEG encoding failed") }

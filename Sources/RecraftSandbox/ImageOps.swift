@@ -18,9 +18,12 @@ enum ImageOps {
     /// Bilinear resize to `width`×`height`, sampling pixel centres.
     static func resize(_ source: RGBAImage, width: Int, height: Int) -> RGBAImage {
         guard width > 0, height > 0, source.width > 0, source.height > 0 else { return source }
-        let sw = source.width, sh = source.height
+        let sw = source.width
+        let sh = source.height
         // Per column: left sample, right sample and the weight of the right one (0...256).
-        var xs0 = [Int](repeating: 0, count: width), xs1 = xs0, xw = xs0
+        var xs0 = [Int](repeating: 0, count: width)
+        var xs1 = xs0
+        var xw = xs0
         for x in 0..<width {
             let fx = max(0, (Double(x) + 0.5) * Double(sw) / Double(width) - 0.5)
             let x0 = min(Int(fx), sw - 1)
@@ -36,10 +39,14 @@ enum ImageOps {
                     let y0 = min(Int(fy), sh - 1)
                     let y1 = min(y0 + 1, sh - 1)
                     let wy = Int((fy - Double(y0)) * 256)
-                    let row0 = y0 * sw * 4, row1 = y1 * sw * 4
+                    let row0 = y0 * sw * 4
+                    let row1 = y1 * sw * 4
                     var o = y * width * 4
                     for x in 0..<width {
-                        let a = row0 + xs0[x], b = row0 + xs1[x], c = row1 + xs0[x], d = row1 + xs1[x]
+                        let a = row0 + xs0[x]
+                        let b = row0 + xs1[x]
+                        let c = row1 + xs0[x]
+                        let d = row1 + xs1[x]
                         let wx = xw[x]
                         for channel in 0..<4 {
                             let top = Int(src[a + channel]) * (256 - wx) + Int(src[b + channel]) * wx
@@ -56,7 +63,8 @@ enum ImageOps {
 
     /// A mild unsharp mask (3×3 box blur, amount 0.5) on the colour channels.
     static func sharpen(_ image: RGBAImage) -> RGBAImage {
-        let w = image.width, h = image.height
+        let w = image.width
+        let h = image.height
         guard w >= 3, h >= 3 else { return image }
         var out = image.pixels
         image.pixels.withUnsafeBufferPointer { src in
@@ -85,11 +93,18 @@ enum ImageOps {
     /// what was filled transparent. Works on flat or studio-like backgrounds, which is
     /// all an emulator needs.
     static func removeBackground(_ image: RGBAImage, tolerance: Int = 48) -> RGBAImage {
-        let w = image.width, h = image.height
+        let w = image.width
+        let h = image.height
         guard w > 0, h > 0 else { return image }
         var border = [Int]()
-        for x in 0..<w { border.append(x); border.append((h - 1) * w + x) }
-        for y in 0..<h { border.append(y * w); border.append(y * w + w - 1) }
+        for x in 0..<w {
+            border.append(x)
+            border.append((h - 1) * w + x)
+        }
+        for y in 0..<h {
+            border.append(y * w)
+            border.append(y * w + w - 1)
+        }
         let background = medianColour(of: image, at: border)
         let limit = tolerance * tolerance
 
@@ -103,7 +118,9 @@ enum ImageOps {
             func isBackground(_ index: Int) -> Bool {
                 let o = index * 4
                 if px[o + 3] < 16 { return true }  // already transparent
-                let dr = Int(px[o]) - background.0, dg = Int(px[o + 1]) - background.1, db = Int(px[o + 2]) - background.2
+                let dr = Int(px[o]) - background.0
+                let dg = Int(px[o + 1]) - background.1
+                let db = Int(px[o + 2]) - background.2
                 return dr * dr + dg * dg + db * db <= limit
             }
             func visit(_ index: Int) {

@@ -64,7 +64,8 @@ final class ImageWorkCache: Sendable {
             state.entries[key] = Entry(input: input, output: output, lastUse: state.clock)
             state.bytes += size
             while state.entries.count > maxEntries || state.bytes > maxBytes,
-                  let (oldestKey, oldest) = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                let (oldestKey, oldest) = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })
+            {
                 state.entries[oldestKey] = nil
                 state.bytes -= oldest.input.count + ((try? oldest.output.get().bytes.count) ?? 0)
             }

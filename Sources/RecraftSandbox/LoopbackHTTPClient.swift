@@ -41,8 +41,9 @@ enum LoopbackHTTPClient {
             target = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
             if let query = components.percentEncodedQuery { target += "?\(query)" }
         }
-        let deadline = TimeAmount.milliseconds(Int64(timeout.components.seconds * 1000)
-            + Int64(timeout.components.attoseconds / 1_000_000_000_000_000))
+        let deadline = TimeAmount.milliseconds(
+            Int64(timeout.components.seconds * 1000)
+                + Int64(timeout.components.attoseconds / 1_000_000_000_000_000))
         let connectHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
 
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

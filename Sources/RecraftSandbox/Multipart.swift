@@ -66,7 +66,9 @@ enum Multipart {
     }
 
     private static func part(headers: String, body: [UInt8]) throws -> MultipartPart {
-        var name: String?, filename: String?, contentType: String?
+        var name: String?
+        var filename: String?
+        var contentType: String?
         for line in headers.split(separator: "\r\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let field = line[..<colon].trimmingSpaces().lowercased()
@@ -88,7 +90,9 @@ enum Multipart {
 
     /// Splits `form-data; name="a;b"; filename="x"` on semicolons outside quotes.
     private static func splitParameters(_ value: String) -> [String] {
-        var result = [String](), current = "", quoted = false
+        var result = [String]()
+        var current = ""
+        var quoted = false
         for character in value {
             if character == "\"" { quoted.toggle() }
             if character == ";", !quoted {

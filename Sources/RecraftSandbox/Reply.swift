@@ -27,7 +27,8 @@ enum Reply {
     /// JSON from a JSONSerialization-compatible value (dictionaries, arrays, String,
     /// Int, Double, Bool, NSNull). Keys are sorted so replies are stable to read.
     static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> SandboxReply {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)
         return bytes(Array(data), contentType: "application/json", status: status)
     }

@@ -80,7 +80,7 @@ extension Sandbox {
             "errorCode": NSNull(),
             "errorMessage": NSNull(),
             "createTime": WallClock.iso8601(millis: task.timeline.createdAt),
-            "completeTime": NSNull(),
+            "completeTime": NSNull()
         ]
         guard let outcome = task.finishedOutcome(at: now) else { return record }
         let status: Int

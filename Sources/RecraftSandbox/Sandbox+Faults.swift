@@ -38,8 +38,10 @@ extension Sandbox {
         case .bodyCode:
             return .reply(kieEnvelope(fault.status ?? 500, fault.message ?? "Server error"))
         case .malformedJSON:
-            return .reply(Reply.bytes(Array("{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":".utf8),
-                                      contentType: "application/json"))
+            return .reply(
+                Reply.bytes(
+                    Array("{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":".utf8),
+                    contentType: "application/json"))
         default:
             let status = HTTPResponse.Status(code: fault.status ?? 500)
             let message = fault.message ?? "\(status.code) \(status.reasonPhrase)"
@@ -52,7 +54,8 @@ extension Sandbox {
 
     /// 429 for a request over a rate limit, in the dialect's shape.
     func rateLimitedReply(_ limited: FaultEffects.RateLimited, for request: SandboxRequest) -> SandboxReply {
-        var reply = request.endpoint.isAPI && request.endpoint.provider != .recraft && request.endpoint.provider != .mirror
+        var reply =
+            request.endpoint.isAPI && request.endpoint.provider != .recraft && request.endpoint.provider != .mirror
             ? kieEnvelope(429, "Rate limit exceeded") : Reply.text("Too Many Requests", status: .tooManyRequests)
         reply.status = .tooManyRequests
         if let retryAfter = limited.retryAfter { reply.headers[.retryAfter] = String(retryAfter) }
@@ -90,10 +93,12 @@ extension Sandbox {
             fields[.contentLength] = String(reply.body.count)
             let half = Array(reply.body.prefix(reply.body.count / 2))
             // Throwing from the body writer makes Hummingbird drop the connection mid-body.
-            return Response(status: reply.status, headers: fields, body: ResponseBody(contentLength: reply.body.count) { writer in
-                try await writer.write(ByteBuffer(bytes: half))
-                throw TruncatedBody()
-            })
+            return Response(
+                status: reply.status, headers: fields,
+                body: ResponseBody(contentLength: reply.body.count) { writer in
+                    try await writer.write(ByteBuffer(bytes: half))
+                    throw TruncatedBody()
+                })
         case .reset:
             // SO_LINGER 0 turns the close into an RST; if that is refused, a plain close
             // still leaves the client with no reply at all.

@@ -48,11 +48,12 @@ extension Sandbox {
         let outcome = await gate(request, path: path)
         if configuration.verbose {
             let elapsed = ContinuousClock.now - started
-            let result = switch outcome {
-            case .reply(let reply): "\(reply.status.code)"
-            case .truncated(let reply): "\(reply.status.code), truncated"
-            case .reset: "reset"
-            }
+            let result =
+                switch outcome {
+                case .reply(let reply): "\(reply.status.code)"
+                case .truncated(let reply): "\(reply.status.code), truncated"
+                case .reset: "reset"
+                }
             FileHandle.standardError.write(Data("\(request.method) \(request.uri) -> \(result) (\(elapsed))\n".utf8))
         }
         return await response(for: outcome, context: context)

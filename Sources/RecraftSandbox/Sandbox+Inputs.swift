@@ -22,13 +22,14 @@ extension Sandbox {
             return try Self.decodeDataURL(trimmed)
         }
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              url.host != nil
+            url.host != nil
         else {
             throw InputError("could not fetch image: '\(trimmed.prefix(200))' is not an http(s) URL")
         }
         guard LoopbackHTTPClient.isLoopback(url) else {
-            throw InputError("could not fetch image: \(url.host ?? "") is not reachable from the sandbox "
-                + "(no network; use a URL on the sandbox or on loopback)")
+            throw InputError(
+                "could not fetch image: \(url.host ?? "") is not reachable from the sandbox "
+                    + "(no network; use a URL on the sandbox or on loopback)")
         }
         if scheme == "http", url.port == port, url.path.hasPrefix("/files/") {
             let path = String(url.path.dropFirst("/files/".count))

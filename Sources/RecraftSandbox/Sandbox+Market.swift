@@ -14,7 +14,7 @@ extension Sandbox {
         Reply.json([
             "code": code,
             configuration.useMessageKey ? "message" : "msg": message,
-            "data": data ?? NSNull(),
+            "data": data ?? NSNull()
         ])
     }
 
@@ -73,7 +73,7 @@ extension Sandbox {
             "costTime": 0,
             "resultJson": forCallback ? NSNull() : "",
             "failCode": "",
-            "failMsg": "",
+            "failMsg": ""
         ]
         switch outcome {
         case .success(let url):
@@ -105,7 +105,7 @@ extension Sandbox {
         guard let text = body.string("callBackUrl") else { return .failure(SandboxError("callBackUrl must be a string")) }
         if text.isEmpty { return .success(nil) }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              url.host != nil
+            url.host != nil
         else {
             return .failure(SandboxError("callBackUrl must be an http(s) URL"))
         }

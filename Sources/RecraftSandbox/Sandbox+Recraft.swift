@@ -24,7 +24,10 @@ extension Sandbox {
     func recraftImage(_ request: SandboxRequest, operation: ImageOperation, dialect: RecraftDialect) async -> SandboxReply {
         guard isAuthorised(request) else { return Reply.text("request unauthorized", status: .unauthorized) }
 
-        var upload: [UInt8]?, imageURL: String?, responseFormat: String?, imageFormat: String?
+        var upload: [UInt8]?
+        var imageURL: String?
+        var responseFormat: String?
+        var imageFormat: String?
         if let boundary = Multipart.boundary(fromContentType: request.contentType) {
             let parts: [MultipartPart]
             do {
@@ -97,7 +100,7 @@ extension Sandbox {
         return Reply.json([
             "created": WallClock.nowMillis() / 1000,
             "credits": Self.credits(for: operation),
-            "image": image,
+            "image": image
         ])
     }
 }

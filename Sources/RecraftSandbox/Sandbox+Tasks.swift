@@ -21,11 +21,12 @@ extension Sandbox {
     /// once the task's timeline has ended. A `failTask` fault skips the work.
     func launch(_ task: SandboxTask, input: String, work: ImageWork, forcedFailure: FaultEffects.TaskFailure? = nil) {
         background { [self] in
-            let outcome = if let forcedFailure {
-                TaskOutcome.failure(code: forcedFailure.code, message: forcedFailure.message, beforeStart: false)
-            } else {
-                await outcome(of: work, input: input, taskID: task.id)
-            }
+            let outcome =
+                if let forcedFailure {
+                    TaskOutcome.failure(code: forcedFailure.code, message: forcedFailure.message, beforeStart: false)
+                } else {
+                    await outcome(of: work, input: input, taskID: task.id)
+                }
             tasks.finish(task.id, outcome: outcome, at: WallClock.nowMillis())
 
             guard task.callbackURL != nil else { return }
@@ -65,14 +66,14 @@ extension Sandbox {
             payload = [
                 "code": succeeded ? 200 : 501,
                 "msg": succeeded ? "Playground task completed successfully." : "Playground task failed.",
-                "data": marketRecord(task, at: now, forCallback: true),
+                "data": marketRecord(task, at: now, forCallback: true)
             ]
         case .dedicated:
             let succeeded = task.finishedOutcome(at: now)?.succeeded == true
             payload = [
                 "code": succeeded ? 200 : 501,
                 "msg": succeeded ? "Recraft task completed successfully." : "Recraft task failed.",
-                "data": dedicatedRecord(task, at: now),
+                "data": dedicatedRecord(task, at: now)
             ]
         }
         guard let body = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys, .withoutEscapingSlashes]) else {
@@ -91,8 +92,9 @@ extension Sandbox {
                 headers += [("X-Webhook-Timestamp", timestamp), ("X-Webhook-Signature", signature)]
             }
             do {
-                let response = try await LoopbackHTTPClient.send(.POST, to: url, headers: headers, body: Array(body),
-                                                                 timeout: .seconds(15))
+                let response = try await LoopbackHTTPClient.send(
+                    .POST, to: url, headers: headers, body: Array(body),
+                    timeout: .seconds(15))
                 counters.record { $0.callbacksSent += 1 }
                 if (200..<300).contains(response.status) { return }
                 logLine("callback for \(taskID) got HTTP \(response.status) (attempt \(attempt))")

@@ -12,7 +12,10 @@ extension Sandbox {
 
     func upload(_ request: SandboxRequest, kind: Endpoint.UploadKind) async -> SandboxReply {
         guard isAuthorised(request) else { return uploadError(.unauthorized, "You do not have access permissions") }
-        let bytes: [UInt8], folder: String?, requestedName: String?, declaredType: String?
+        let bytes: [UInt8]
+        let folder: String?
+        let requestedName: String?
+        let declaredType: String?
         switch kind {
         case .stream:
             guard let boundary = Multipart.boundary(fromContentType: request.contentType) else {
@@ -83,7 +86,7 @@ extension Sandbox {
             "filePath": "\(folder)/\(name)",
             "fileSize": bytes.count,
             "mimeType": mimeType,
-            "uploadedAt": WallClock.iso8601(millis: WallClock.nowMillis()),
+            "uploadedAt": WallClock.iso8601(millis: WallClock.nowMillis())
         ]
         data[configuration.omitUploadDownloadURL ? "fileUrl" : "downloadUrl"] = url
         return Reply.json(["success": true, "code": 200, "msg": "File uploaded successfully", "data": data])

@@ -62,7 +62,11 @@ public final class Sandbox: Sendable {
     public func shutdown() async {
         let (server, group, background) = runtime.withLock { state in
             state.shutDown = true
-            defer { state.server = nil; state.group = nil; state.background = [:] }
+            defer {
+                state.server = nil
+                state.group = nil
+                state.background = [:]
+            }
             return (state.server, state.group, Array(state.background.values))
         }
         background.forEach { $0.cancel() }
@@ -111,7 +115,10 @@ public final class Sandbox: Sendable {
             }
             continuation.finish()
         }
-        runtime.withLock { $0.server = server; $0.group = group }
+        runtime.withLock {
+            $0.server = server
+            $0.group = group
+        }
         for await outcome in ports {
             let port = try outcome.get()
             let host = configuration.host == "0.0.0.0" || configuration.host == "::" ? "127.0.0.1" : configuration.host

@@ -14,10 +14,12 @@ enum Vectorizer {
         var image = original
         let longest = max(original.width, original.height)
         if longest > maxGrid {
-            image = ImageOps.resize(original, width: max(1, original.width * maxGrid / longest),
-                                    height: max(1, original.height * maxGrid / longest))
+            image = ImageOps.resize(
+                original, width: max(1, original.width * maxGrid / longest),
+                height: max(1, original.height * maxGrid / longest))
         }
-        let w = image.width, h = image.height
+        let w = image.width
+        let h = image.height
         let (palette, labels) = quantize(image)
         var rectsByColour = [[Rect]](repeating: [], count: palette.count)
 
@@ -75,26 +77,37 @@ enum Vectorizer {
         var sums = [(Int, Int, Int, Int)](repeating: (0, 0, 0, 0), count: 512)
         let px = image.pixels
         for i in 0..<count where px[i * 4 + 3] >= 128 {
-            let r = Int(px[i * 4]), g = Int(px[i * 4 + 1]), b = Int(px[i * 4 + 2])
+            let r = Int(px[i * 4])
+            let g = Int(px[i * 4 + 1])
+            let b = Int(px[i * 4 + 2])
             let bucket = (r >> 5) << 6 | (g >> 5) << 3 | (b >> 5)
             histogram[bucket] += 1
-            sums[bucket].0 += r; sums[bucket].1 += g; sums[bucket].2 += b; sums[bucket].3 += Int(px[i * 4 + 3])
+            sums[bucket].0 += r
+            sums[bucket].1 += g
+            sums[bucket].2 += b
+            sums[bucket].3 += Int(px[i * 4 + 3])
         }
         let chosen = histogram.indices.filter { histogram[$0] > 0 }
             .sorted { histogram[$0] > histogram[$1] }
             .prefix(paletteSize)
         let palette = chosen.map { bucket -> Colour in
             let n = histogram[bucket]
-            return Colour(r: UInt8(sums[bucket].0 / n), g: UInt8(sums[bucket].1 / n),
-                          b: UInt8(sums[bucket].2 / n), a: UInt8(sums[bucket].3 / n))
+            return Colour(
+                r: UInt8(sums[bucket].0 / n), g: UInt8(sums[bucket].1 / n),
+                b: UInt8(sums[bucket].2 / n), a: UInt8(sums[bucket].3 / n))
         }
         // Nearest palette entry per bucket, so each pixel costs one lookup.
         var nearest = [Int](repeating: -1, count: 512)
         for bucket in 0..<512 where !palette.isEmpty {
-            let r = (bucket >> 6) * 32 + 16, g = (bucket >> 3 & 7) * 32 + 16, b = (bucket & 7) * 32 + 16
-            var best = 0, bestDistance = Int.max
+            let r = (bucket >> 6) * 32 + 16
+            let g = (bucket >> 3 & 7) * 32 + 16
+            let b = (bucket & 7) * 32 + 16
+            var best = 0
+            var bestDistance = Int.max
             for (index, colour) in palette.enumerated() {
-                let dr = r - Int(colour.r), dg = g - Int(colour.g), db = b - Int(colour.b)
+                let dr = r - Int(colour.r)
+                let dg = g - Int(colour.g)
+                let db = b - Int(colour.b)
                 let distance = dr * dr + dg * dg + db * db
                 if distance < bestDistance { (best, bestDistance) = (index, distance) }
             }
@@ -119,9 +132,9 @@ enum Vectorizer {
     }
 }
 
-private extension String {
+extension String {
     /// A number with up to three decimals, without Foundation's locale-dependent formatting.
-    init(format3 value: Double) {
+    fileprivate init(format3 value: Double) {
         let thousandths = Int((value * 1000).rounded())
         self = "\(thousandths / 1000).\(String(repeating: "0", count: 3 - String(thousandths % 1000).count))\(thousandths % 1000)"
     }

@@ -2,8 +2,8 @@
 // signals, against a sandbox started in this test process.
 
 import Foundation
-import TestSupport
 import RecraftSandbox
+import TestSupport
 import Testing
 
 /// One finished run of the CLI.
@@ -67,7 +67,8 @@ struct CLI {
         environment.merge(extra) { $1 }
         process.environment = environment
         let id = UUID().uuidString
-        let stdout = directory + "/.stdout-\(id)", stderr = directory + "/.stderr-\(id)"
+        let stdout = directory + "/.stdout-\(id)"
+        let stderr = directory + "/.stderr-\(id)"
         _ = FileManager.default.createFile(atPath: stdout, contents: nil)
         _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
@@ -118,7 +119,7 @@ struct RunningCLI {
     /// thread of its own: the tasks of a test can wait seconds for a turn when other suites
     /// keep the shared pool busy, long enough for a short batch to end before the signal.
     func signal(_ number: Int32, when condition: @escaping @Sendable (_ stdout: String, _ stderr: String) -> Bool) {
-        nonisolated(unsafe) let process = process
+        let process = process
         let (stdoutPath, stderrPath) = (self.stdoutPath, self.stderrPath)
         Thread {
             let deadline = Date() + 60
@@ -153,8 +154,10 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 /// A sandbox for one test, shut down at the end.
-func withSandbox<T>(taskDuration: Duration = .milliseconds(100), apiKey: String? = nil,
-                    _ body: (Sandbox) async throws -> T) async throws -> T {
+func withSandbox<T>(
+    taskDuration: Duration = .milliseconds(100), apiKey: String? = nil,
+    _ body: (Sandbox) async throws -> T
+) async throws -> T {
     var configuration = SandboxConfiguration()
     configuration.taskDuration = taskDuration
     configuration.apiKey = apiKey

@@ -4,8 +4,8 @@
 import Foundation
 import RecraftKit
 import RecraftSandbox
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct CommandCatalogTests {
     @Test func everyOperationHasACommand() async throws {
@@ -31,16 +31,20 @@ import TestSupport
         try await withSandbox { sandbox in
             let cli = try CLI()
             try cli.images(1, name: "photo", width: 256, height: 256)
-            let run = try await cli.run(["clarity-upscale", "photo.png", "--provider", "recraft-mirror", "--base-url", sandbox.baseURL,
-                                         "--api-key", "k", "--no-journal"])
+            let run = try await cli.run([
+                "clarity-upscale", "photo.png", "--provider", "recraft-mirror", "--base-url", sandbox.baseURL,
+                "--api-key", "k", "--no-journal"
+            ])
             #expect(run.status == 0, "\(run.stderr)")
             let output = try Data(contentsOf: URL(fileURLWithPath: cli.path("photo.clarity-upscale.png")))
             let size = try #require(TestImages.pngSize(Array(output)))
             #expect(size.width > 256 && size.height > 256, "an upscaled image is larger: \(size)")
 
             // The sandbox preset sends it to the sandbox's mirror paths itself.
-            let viaSandbox = try await cli.run(["clarity-upscale", "photo.png", "-o", "again.png", "--provider", "sandbox",
-                                                "--base-url", sandbox.baseURL, "--no-journal"])
+            let viaSandbox = try await cli.run([
+                "clarity-upscale", "photo.png", "-o", "again.png", "--provider", "sandbox",
+                "--base-url", sandbox.baseURL, "--no-journal"
+            ])
             #expect(viaSandbox.status == 0, "\(viaSandbox.stderr)")
             #expect(cli.exists("again.png"))
 
@@ -55,8 +59,8 @@ import TestSupport
         let cli = try CLI()
         try cli.images(1, in: "in", name: "photo")
         for operation in RecraftKit.Operation.allCases {
-            try Data(TestImages.png(width: 8, height: 8)).write(to: URL(fileURLWithPath: cli.path("in/" +
-                OutputName.stem(input: "photo.png", operation: operation) + ".png")))
+            try Data(TestImages.png(width: 8, height: 8)).write(
+                to: URL(fileURLWithPath: cli.path("in/" + OutputName.stem(input: "photo.png", operation: operation) + ".png")))
         }
         let run = try await cli.run(["crisp-upscale", "in", "--provider", "sandbox", "--json", "--no-journal"])
         #expect(run.status == 0, "\(run.stderr)")

@@ -29,8 +29,9 @@ import Testing
         try cli.images(1, name: "photo")
         let run = try await cli.run(["crisp-upscale", "photo.png"])
         #expect(run.status == 3)
-        #expect(run.stderr.contains("no API key: set KIE_API_KEY or pass --api-key, or pass --provider sandbox to try it offline"),
-                "\(run.stderr)")
+        #expect(
+            run.stderr.contains("no API key: set KIE_API_KEY or pass --api-key, or pass --provider sandbox to try it offline"),
+            "\(run.stderr)")
         let recraft = try await cli.run(["vectorize", "photo.png"], environment: ["RECRAFT_PROVIDER": "recraft"])
         #expect(recraft.status == 3)
         #expect(recraft.stderr.contains("RECRAFT_API_TOKEN"), "the preset's own variable: \(recraft.stderr)")
@@ -40,8 +41,10 @@ import Testing
         try await withSandbox(apiKey: "right-key") { sandbox in
             let cli = try CLI()
             try cli.images(12, in: "in")
-            let run = try await cli.run(["crisp-upscale", "in", "--provider", "kie", "--base-url", sandbox.baseURL,
-                                         "--api-key", "wrong-key", "--concurrency", "2", "--json"])
+            let run = try await cli.run([
+                "crisp-upscale", "in", "--provider", "kie", "--base-url", sandbox.baseURL,
+                "--api-key", "wrong-key", "--concurrency", "2", "--json"
+            ])
             #expect(run.status == 3, "\(run.stderr)")
             #expect(run.stderr.contains("check the API key"), "\(run.stderr)")
             #expect(run.stderr.contains("were not submitted"), "it stops instead of failing every input: \(run.stderr)")
@@ -77,7 +80,7 @@ import Testing
                 (["vectorize", "photo.png", "--provider", "kie", "--api-key", "k"], "kie does not offer vectorize"),
                 (["crisp-upscale"], "Missing expected argument"),
                 (["upscale-everything"], "Unexpected argument"),
-                (["jobs", "--journal", cli.path("nothing.jsonl")], "no journal at"),
+                (["jobs", "--journal", cli.path("nothing.jsonl")], "no journal at")
             ]
             for (arguments, message) in cases {
                 let run = try await cli.run(arguments)

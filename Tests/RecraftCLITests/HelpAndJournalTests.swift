@@ -10,8 +10,10 @@ import Testing
         let cli = try CLI()
         let run = try await cli.run(["--help"])
         #expect(run.status == 0)
-        for word in ["crisp-upscale", "creative-upscale", "remove-background", "vectorize", "resume", "status", "jobs", "sandbox",
-                     "EXIT CODES", "130", "64", "--provider sandbox"] {
+        for word in [
+            "crisp-upscale", "creative-upscale", "remove-background", "vectorize", "resume", "status", "jobs", "sandbox",
+            "EXIT CODES", "130", "64", "--provider sandbox"
+        ] {
             #expect(run.stdout.contains(word), "\(word) missing from:\n\(run.stdout)")
         }
     }
@@ -20,9 +22,11 @@ import Testing
         let cli = try CLI()
         let run = try await cli.run(["crisp-upscale", "--help"])
         #expect(run.status == 0)
-        for word in ["--output", "--force", "--option", "--provider", "--base-url", "--api-key", "KIE_API_KEY", "RECRAFT_API_TOKEN",
-                     "--concurrency", "--timeout", "--journal", "XDG_STATE_HOME", "--json", "--quiet", "EXIT CODES",
-                     "recraft resume", "photo.crisp-upscale.png"] {
+        for word in [
+            "--output", "--force", "--option", "--provider", "--base-url", "--api-key", "KIE_API_KEY", "RECRAFT_API_TOKEN",
+            "--concurrency", "--timeout", "--journal", "XDG_STATE_HOME", "--json", "--quiet", "EXIT CODES",
+            "recraft resume", "photo.crisp-upscale.png"
+        ] {
             #expect(run.stdout.contains(word), "\(word) missing from:\n\(run.stdout)")
         }
         for command in ["resume", "status", "jobs"] {
@@ -65,8 +69,10 @@ import Testing
             let unknown = try await cli.run(["status", "no-such-task"])
             #expect(unknown.status == 64)
             #expect(unknown.stderr.contains("--operation"))
-            let asked = try await cli.run(["status", "no-such-task", "--operation", "crisp_upscale",
-                                           "--provider", "sandbox", "--base-url", sandbox.baseURL])
+            let asked = try await cli.run([
+                "status", "no-such-task", "--operation", "crisp_upscale",
+                "--provider", "sandbox", "--base-url", sandbox.baseURL
+            ])
             #expect(asked.status == 1, "\(asked.stdout)\(asked.stderr)")
             #expect(asked.stderr.contains("no-such-task"))
         }

@@ -2,8 +2,8 @@
 
 import Foundation
 import RecraftSandbox
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct OperationTests {
     @Test func oneFileIsSavedNextToItsInputAndNeverOverwritten() async throws {
@@ -53,8 +53,10 @@ import TestSupport
         try await withSandbox(taskDuration: .milliseconds(150)) { sandbox in
             let cli = try CLI()
             let inputs = try cli.images(50, in: "photos")
-            let run = try await cli.run(["crisp-upscale", "photos", "-o", "upscaled", "--concurrency", "8", "--json",
-                                         "--provider", "sandbox", "--base-url", sandbox.baseURL])
+            let run = try await cli.run([
+                "crisp-upscale", "photos", "-o", "upscaled", "--concurrency", "8", "--json",
+                "--provider", "sandbox", "--base-url", sandbox.baseURL
+            ])
             #expect(run.status == 0, "\(run.stderr)")
             #expect(cli.files(in: "upscaled") == (0..<50).map { "image\($0).crisp-upscale.png" }.sorted())
             #expect(sandbox.stats().tasksCreated == 50)
@@ -76,8 +78,10 @@ import TestSupport
             #expect(!run.stderr.contains("[1/50] saved"))
 
             // The folder now holds results too; running it again skips them as inputs and outputs.
-            let again = try await cli.run(["crisp-upscale", "photos", "-o", "upscaled", "--provider", "sandbox",
-                                           "--base-url", sandbox.baseURL])
+            let again = try await cli.run([
+                "crisp-upscale", "photos", "-o", "upscaled", "--provider", "sandbox",
+                "--base-url", sandbox.baseURL
+            ])
             #expect(again.status == 0)
             #expect(again.stderr.contains("50 skipped"), "\(again.stderr)")
             #expect(sandbox.stats().tasksCreated == 50)
@@ -86,12 +90,16 @@ import TestSupport
 
     @Test func jsonReportsAFailedJobWithItsErrorAndExitsOne() async throws {
         try await withSandbox { sandbox in
-            try sandbox.addFault(SandboxFault(.failTask, path: "/api/v1/jobs/createTask", times: 1,
-                                              message: "the model could not process this image", failCode: "500"))
+            try sandbox.addFault(
+                SandboxFault(
+                    .failTask, path: "/api/v1/jobs/createTask", times: 1,
+                    message: "the model could not process this image", failCode: "500"))
             let cli = try CLI()
             try cli.images(3, in: "in")
-            let run = try await cli.run(["crisp-upscale", "in", "--json", "--concurrency", "1",
-                                         "--provider", "sandbox", "--base-url", sandbox.baseURL])
+            let run = try await cli.run([
+                "crisp-upscale", "in", "--json", "--concurrency", "1",
+                "--provider", "sandbox", "--base-url", sandbox.baseURL
+            ])
             #expect(run.status == 1, "\(run.stderr)")
             let lines = try run.jsonLines()
             #expect(lines.count == 3)

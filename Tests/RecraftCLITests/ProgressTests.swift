@@ -2,9 +2,9 @@
 // pseudo-terminal), never when it is a file (the other tests).
 
 import Foundation
-import TestSupport
 import RecraftSandbox
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite struct ProgressTests {
@@ -15,8 +15,10 @@ import Testing
             let terminal = try PseudoTerminal()
             let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: try CLI.executable.get())
-            process.arguments = ["crisp-upscale", "photos", "--concurrency", "2", "--no-journal",
-                                 "--provider", "sandbox", "--base-url", sandbox.baseURL]
+            process.arguments = [
+                "crisp-upscale", "photos", "--concurrency", "2", "--no-journal",
+                "--provider", "sandbox", "--base-url", sandbox.baseURL
+            ]
             process.currentDirectoryURL = URL(fileURLWithPath: cli.directory)
             process.standardError = terminal.follower
             process.standardOutput = FileHandle.nullDevice
@@ -48,7 +50,8 @@ final class PseudoTerminal: Sendable {
         let unlock: UInt = 0x4004_5431  // TIOCSPTLCK
         let number: UInt = 0x8004_5430  // TIOCGPTN
         leader = open("/dev/ptmx", O_RDWR | O_NOCTTY)
-        var locked: Int32 = 0, index: Int32 = 0
+        var locked: Int32 = 0
+        var index: Int32 = 0
         guard leader >= 0, ioctl(leader, unlock, &locked) == 0, ioctl(leader, number, &index) == 0 else {
             throw CLIError("no pseudo-terminal: \(String(cString: strerror(errno)))")
         }

@@ -11,8 +11,10 @@ import Testing
             let cli = try CLI()
             let inputs = try cli.images(20, in: "photos")
             let journal = cli.path("work/journal.jsonl")
-            let running = try cli.start(["crisp-upscale", "photos", "--concurrency", "4", "--json", "--journal", journal,
-                                         "--provider", "sandbox", "--base-url", sandbox.baseURL])
+            let running = try cli.start([
+                "crisp-upscale", "photos", "--concurrency", "4", "--json", "--journal", journal,
+                "--provider", "sandbox", "--base-url", sandbox.baseURL
+            ])
             // Mid-way: a few results saved, others running, most not started.
             running.signal(SIGINT, when: { stdout, _ in stdout.split(separator: "\n").count >= 2 })
             let first = try await running.finish()
@@ -57,8 +59,10 @@ import Testing
             let cli = try CLI()
             let inputs = try cli.images(20, in: "photos")
             let journal = cli.path("work/journal.jsonl")
-            let running = try cli.start(["crisp-upscale", "photos", "--concurrency", "4", "--json", "--journal", journal,
-                                         "--provider", "sandbox", "--base-url", sandbox.baseURL])
+            let running = try cli.start([
+                "crisp-upscale", "photos", "--concurrency", "4", "--json", "--journal", journal,
+                "--provider", "sandbox", "--base-url", sandbox.baseURL
+            ])
             running.signal(SIGKILL, when: { stdout, _ in stdout.split(separator: "\n").count >= 2 })
             let killed = try await running.finish()
             #expect(killed.status != 0)
@@ -90,8 +94,13 @@ import Testing
             // one whose submit went out with no answer recorded.
             let journal = cli.path("journal.jsonl")
             func event(_ fields: String) -> String { #"{"v":1,"time":0,"# + fields + "}\n" }
-            let text = event(#""event":"submit","ref":"aaaaaaaa-0000-0000-0000-000000000001","provider":"sandbox","base_url":"\#(sandbox.baseURL)","operation":"crisp_upscale","image":"\#(images[0])","options":{}"#)
-                + event(#""event":"submit","ref":"bbbbbbbb-0000-0000-0000-000000000002","provider":"sandbox","base_url":"\#(sandbox.baseURL)","operation":"crisp_upscale","image":"\#(images[1])","options":{}"#)
+            let text =
+                event(
+                    #""event":"submit","ref":"aaaaaaaa-0000-0000-0000-000000000001","provider":"sandbox","base_url":"\#(sandbox.baseURL)","operation":"crisp_upscale","image":"\#(images[0])","options":{}"#
+                )
+                + event(
+                    #""event":"submit","ref":"bbbbbbbb-0000-0000-0000-000000000002","provider":"sandbox","base_url":"\#(sandbox.baseURL)","operation":"crisp_upscale","image":"\#(images[1])","options":{}"#
+                )
                 + event(#""event":"sending","ref":"bbbbbbbb-0000-0000-0000-000000000002""#)
             try text.write(toFile: journal, atomically: true, encoding: .utf8)
 

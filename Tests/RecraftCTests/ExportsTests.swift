@@ -1,9 +1,10 @@
 import FoundationEssentials
-import Synchronization
-import Testing
-@testable import RecraftC
 import RecraftKit
 import RecraftSandbox
+import Synchronization
+import Testing
+
+@testable import RecraftC
 
 /// The C exports called from Swift with the input a careless or hostile C caller gives.
 /// Nothing may trap; each call returns a code and leaves a message that says what to fix.

@@ -1,7 +1,8 @@
 import FoundationEssentials
-import Testing
-@testable import RecraftC
 import RecraftKit
+import Testing
+
+@testable import RecraftC
 
 /// The status codes are written once, in `RecraftError.Code.all`. The C enum
 /// (`recraft_status` in Types.swift), the header generated from it, `recraft_status_name`
@@ -43,7 +44,8 @@ import RecraftKit
         for line in text.split(separator: "\n") {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "=" })
             guard words.count == 2, words[0].hasPrefix("RECRAFT_ERR_") || words[0] == "RECRAFT_OK",
-                  let value = Int32(words[1]) else { continue }
+                let value = Int32(words[1])
+            else { continue }
             constants[String(words[0])] = value
         }
         var expected = ["RECRAFT_OK": Int32(0)]

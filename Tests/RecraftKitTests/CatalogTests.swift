@@ -4,6 +4,7 @@
 
 import FoundationEssentials
 import Testing
+
 @testable import RecraftKit
 
 @Suite struct CatalogTests {
@@ -102,7 +103,7 @@ import Testing
         let cases: [(String, String)] = [
             ("photo.png", "photo"), ("/a/b/photo.jpeg", "photo"), ("archive.tar.gz", "archive.tar"), ("noext", "noext"),
             (".hidden", ".hidden"), ("dir/", "dir"), ("https://host/x/cat.webp?sig=1#f", "cat"), ("https://host/", "image"),
-            ("https://host/a%20b.png", "a b"), ("HTTP://host/Dog.PNG", "Dog"), ("", "image"),
+            ("https://host/a%20b.png", "a b"), ("HTTP://host/Dog.PNG", "Dog"), ("", "image")
         ]
         for (input, stem) in cases {
             #expect(OutputName.stem(input: input, operation: .crispUpscale) == stem + ".crisp-upscale", "\(input)")
@@ -127,7 +128,7 @@ import Testing
             (.inline(bytes: [], mimeType: "image/webp; q=1"), nil, "webp"),
             (.inline(bytes: [], mimeType: "application/octet-stream"), "in.png", "png"),
             (nil, "in.webp", "webp"),
-            (nil, nil, "png"),
+            (nil, nil, "png")
         ]
         for (result, input, ext) in cases {
             #expect(OutputName.fileExtension(of: result, input: input) == ext, "\(String(describing: result)) \(input ?? "-")")
@@ -145,7 +146,7 @@ import Testing
         (7, "rate_limited", "rate limited"), (8, "provider_unavailable", "provider unavailable"), (9, "not_found", "not found"),
         (10, "job_failed", "job failed"), (11, "timeout", "timeout"), (12, "cancelled", "cancelled"), (13, "network", "network error"),
         (14, "io", "I/O error"), (15, "protocol", "protocol error"), (16, "submit_uncertain", "submit outcome unknown"),
-        (17, "not_ready", "not ready"), (18, "internal", "internal error"),
+        (17, "not_ready", "not ready"), (18, "internal", "internal error")
     ]
 
     @Test func statusCodesAreOneContiguousList() {

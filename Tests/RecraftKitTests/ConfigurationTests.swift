@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecraftKit
 
 @Suite struct ConfigurationTests {
@@ -41,7 +42,7 @@ import Testing
         (#"{"provider": "kie", "api_key": "x", "base_url": "ftp://a"}"#, .invalidConfig, "http or https"),
         (#"{"provider": "kie", "api_key": "x", "base_url": "http://example.com"}"#, .invalidConfig, "unencrypted"),
         (#"{"provider": "recraft-mirror", "api_key": "x"}"#, .invalidConfig, "base_url"),
-        (#"{"provider": "kie", "api_key": "x", "poll_initial_ms": 5000, "poll_max_ms": 10}"#, .invalidConfig, "poll_max_ms"),
+        (#"{"provider": "kie", "api_key": "x", "poll_initial_ms": 5000, "poll_max_ms": 10}"#, .invalidConfig, "poll_max_ms")
     ])
     func badConfigsSayWhatToFix(json: String, code: RecraftError.Code, phrase: String) {
         do {
@@ -72,7 +73,7 @@ import Testing
             (#"{"operation": "vectorize"}"#, "needs \"image\""),
             (#"{"operation": "vectorize", "image": "a.png", "options": 3}"#, "options"),
             (#"{"operation": "vectorize", "image": "a.png", "extra": 1}"#, "unknown request key"),
-            (#"{"operation": "#, "not a JSON object"),
+            (#"{"operation": "#, "not a JSON object")
         ] {
             #expect(throws: RecraftError.self) { try JobRequest(json: json) }
             do { _ = try JobRequest(json: json) } catch { #expect(error.message.contains(phrase), "\(error.message)") }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
 import TestSupport
+import Testing
+
+@testable import RecraftKit
 
 /// A result file that went missing: the download fails notFound with advice; the job
 /// itself still succeeded, and a later download works.

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
+import Testing
+
+@testable import RecraftKit
 
 /// Submits whose reply never came or came unreadable: the provider may have the task, so
 /// the request is never sent again and the job ends `submitUncertain`, in the journal too.
@@ -30,13 +31,16 @@ import RecraftSandbox
     }
 
     /// The job ended submitUncertain, saying what to do, with no id, and the journal says uncertain.
-    static func expectUncertain(_ job: Job, _ client: Client, _ bench: FaultBench, _ context: String,
-                                sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    static func expectUncertain(
+        _ job: Job, _ client: Client, _ bench: FaultBench, _ context: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         await bench.expectFailed(job, .submitUncertain, saying: uncertainAdvice, context, sourceLocation: sourceLocation)
         #expect(job.id == nil, sourceLocation: sourceLocation)
         let entry = try bench.journalEntry(job, in: client)
-        #expect(entry?.status == .uncertain, "\(bench.dialect) \(context): the journal says \(entry?.status.rawValue ?? "nothing")",
-                sourceLocation: sourceLocation)
+        #expect(
+            entry?.status == .uncertain, "\(bench.dialect) \(context): the journal says \(entry?.status.rawValue ?? "nothing")",
+            sourceLocation: sourceLocation)
     }
 
     /// Sends one job through `client` and waits for it, so that the client has a connection open.
@@ -53,8 +57,8 @@ import RecraftSandbox
         // truncateBody: the provider acts on it; half the reply arrives.
         (dialect.isSynchronous ? [] : [LostCase(dialect: dialect, kind: .stall, connection: .fresh)])
             + [SandboxFault.Kind.resetConnection, .truncateBody].flatMap { kind in
-            [Connection.fresh, .reused].map { LostCase(dialect: dialect, kind: kind, connection: $0) }
-        }
+                [Connection.fresh, .reused].map { LostCase(dialect: dialect, kind: kind, connection: $0) }
+            }
     }
 
     /// The input as the dialect's first request needs it to go out on a new connection: a URL
@@ -120,7 +124,8 @@ import RecraftSandbox
             try await Task.sleep(for: .milliseconds(200))
             let context = "reply lost after the task was created, \(connection) connection"
             try await Self.expectUncertain(job, client, bench, context)
-            #expect(proxy.requests(dialect.submitPath) - sentBefore == 1, "\(dialect) \(context): sent \(proxy.requests(dialect.submitPath) - sentBefore) times")
+            #expect(
+                proxy.requests(dialect.submitPath) - sentBefore == 1, "\(dialect) \(context): sent \(proxy.requests(dialect.submitPath) - sentBefore) times")
             #expect(bench.accepted - acceptedBefore == 1, "\(dialect) \(context): \(bench.accepted - acceptedBefore) tasks for one submit")
         }
     }
@@ -197,10 +202,13 @@ import RecraftSandbox
             let proxy = try FaultProxy.start(upstreamPort: bench.sandbox.port)
             defer { proxy.close() }
             let date = FaultProxy.httpDate(secondsFromNow: 1)
-            let reply = dialect.isSynchronous
-                ? FaultProxy.reply(status: 429, reason: "Too Many Requests", headers: [("Retry-After", date)], contentType: "text/plain", body: "Too Many Requests")
-                : FaultProxy.reply(status: 429, reason: "Too Many Requests", headers: [("Retry-After", date)],
-                                   body: #"{"code":429,"msg":"Rate limit exceeded","data":null}"#)
+            let reply =
+                dialect.isSynchronous
+                ? FaultProxy.reply(
+                    status: 429, reason: "Too Many Requests", headers: [("Retry-After", date)], contentType: "text/plain", body: "Too Many Requests")
+                : FaultProxy.reply(
+                    status: 429, reason: "Too Many Requests", headers: [("Retry-After", date)],
+                    body: #"{"code":429,"msg":"Rate limit exceeded","data":null}"#)
             proxy.add(path: dialect.submitPath, .reply(reply))
             let client = try bench.client(root: proxy.baseURL)
             let started = ContinuousClock.now

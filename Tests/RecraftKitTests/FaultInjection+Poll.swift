@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
+import Testing
+
+@testable import RecraftKit
 
 /// Faults on status requests (recordInfo, record-info) of the asynchronous dialects. A poll
 /// is safe to resend, so every transient fault is retried and the job succeeds with one
@@ -11,12 +12,15 @@ import RecraftSandbox
     static let retried: [FaultCase] = FaultDialect.asynchronous.flatMap { dialect -> [FaultCase] in
         let window: Duration = dialect == .market ? .zero : .milliseconds(900)  // kie's poll window is 1 s
         return [
-            FaultCase(dialect: dialect, label: "HTTP 429 without Retry-After", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 429) },
-                      minimumWait: window),
-            FaultCase(dialect: dialect, label: "HTTP 429, Retry-After: 1", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 429, retryAfter: 1) },
-                      minimumWait: .milliseconds(900)),
-            FaultCase(dialect: dialect, label: "HTTP 200, body code 429", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 429) },
-                      minimumWait: window),
+            FaultCase(
+                dialect: dialect, label: "HTTP 429 without Retry-After", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 429) },
+                minimumWait: window),
+            FaultCase(
+                dialect: dialect, label: "HTTP 429, Retry-After: 1", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 429, retryAfter: 1) },
+                minimumWait: .milliseconds(900)),
+            FaultCase(
+                dialect: dialect, label: "HTTP 200, body code 429", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 429) },
+                minimumWait: window),
             FaultCase(dialect: dialect, label: "HTTP 200, body code 455", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 455) }),
             FaultCase(dialect: dialect, label: "HTTP 200, body code 500", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 500) }),
             FaultCase(dialect: dialect, label: "HTTP 500", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 500) }),
@@ -26,7 +30,7 @@ import RecraftSandbox
             FaultCase(dialect: dialect, label: "truncated body", fault: { SandboxFault(.truncateBody, path: $0, times: 1) }),
             FaultCase(dialect: dialect, label: "malformed JSON", fault: { SandboxFault(.malformedJSON, path: $0, times: 1) }),
             // libcurl notices the silence after about 7 s (see stallTimeoutIsHonouredWithinASecond).
-            FaultCase(dialect: dialect, label: "stall", fault: { SandboxFault(.stall, path: $0, times: 1, delayMs: 9000) }),
+            FaultCase(dialect: dialect, label: "stall", fault: { SandboxFault(.stall, path: $0, times: 1, delayMs: 9000) })
         ]
     }
 
@@ -54,8 +58,12 @@ import RecraftSandbox
             let proxy = try FaultProxy.start(upstreamPort: bench.sandbox.port)
             defer { proxy.close() }
             let date = FaultProxy.httpDate(secondsFromNow: 1)
-            proxy.add(path: path, .reply(FaultProxy.reply(status: 429, reason: "Too Many Requests", headers: [("Retry-After", date)],
-                                                          body: #"{"code":429,"msg":"Rate limit exceeded","data":null}"#)))
+            proxy.add(
+                path: path,
+                .reply(
+                    FaultProxy.reply(
+                        status: 429, reason: "Too Many Requests", headers: [("Retry-After", date)],
+                        body: #"{"code":429,"msg":"Rate limit exceeded","data":null}"#)))
             proxy.add(path: path, .resetAfterForwarding)
             let started = ContinuousClock.now
             let job = try bench.submit(try bench.client(root: proxy.baseURL))
@@ -67,9 +75,10 @@ import RecraftSandbox
     }
 
     /// A state the dialect does not define, a few times: the job keeps polling and succeeds.
-    @Test(arguments: FaultDialect.asynchronous.flatMap { dialect in
-        (dialect == .dedicated ? ["7", "pending"] : ["paused", "PROCESSING_V2"]).map { (dialect, $0) }
-    })
+    @Test(
+        arguments: FaultDialect.asynchronous.flatMap { dialect in
+            (dialect == .dedicated ? ["7", "pending"] : ["paused", "PROCESSING_V2"]).map { (dialect, $0) }
+        })
     func undefinedStateKeepsThePollingGoing(_ dialect: FaultDialect, _ state: String) async throws {
         try await FaultBench.run(dialect) { bench in
             let path = try #require(dialect.pollPath)
@@ -85,9 +94,10 @@ import RecraftSandbox
 
     /// A state the dialect does not define, for good: polling ends at job_timeout_ms with a
     /// timeout that keeps the task id; the journal keeps it in flight, and it can be reopened.
-    @Test(arguments: FaultDialect.asynchronous.flatMap { dialect in
-        (dialect == .dedicated ? ["7", "pending"] : ["paused"]).map { (dialect, $0) }
-    })
+    @Test(
+        arguments: FaultDialect.asynchronous.flatMap { dialect in
+            (dialect == .dedicated ? ["7", "pending"] : ["paused"]).map { (dialect, $0) }
+        })
     func undefinedStateForeverEndsInATimeoutThatKeepsTheTask(_ dialect: FaultDialect, _ state: String) async throws {
         try await FaultBench.run(dialect) { bench in
             let path = try #require(dialect.pollPath)

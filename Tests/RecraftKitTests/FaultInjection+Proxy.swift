@@ -55,7 +55,10 @@ final class FaultProxy: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { Glibc.close(fd); throw ProxyError("bind: \(String(cString: strerror(errno)))") }
+        guard bound == 0 else {
+            Glibc.close(fd)
+            throw ProxyError("bind: \(String(cString: strerror(errno)))")
+        }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
@@ -103,7 +106,10 @@ final class FaultProxy: @unchecked Sendable {
 
     /// After `skip` accepted connections, reset the next `times` at once, before reading anything.
     func resetAccepted(skip: Int = 0, times: Int = 1) {
-        locked { $0.acceptsToSkip = skip; $0.acceptsToReset = times }
+        locked {
+            $0.acceptsToSkip = skip
+            $0.acceptsToReset = times
+        }
     }
 
     /// Requests read, by path without the query (requests reset on accept are not read).
@@ -121,7 +127,10 @@ final class FaultProxy: @unchecked Sendable {
     private func serve(_ connection: Int32) {
         let resetNow = locked { state -> Bool in
             state.acceptedConnections += 1
-            if state.acceptsToSkip > 0 { state.acceptsToSkip -= 1; return false }
+            if state.acceptsToSkip > 0 {
+                state.acceptsToSkip -= 1
+                return false
+            }
             guard state.acceptsToReset > 0 else { return false }
             state.acceptsToReset -= 1
             state.resetConnections += 1
@@ -163,7 +172,10 @@ final class FaultProxy: @unchecked Sendable {
             reset(connection)
             return false
         case nil:
-            guard let reply = forward(request) else { reset(connection); return false }
+            guard let reply = forward(request) else {
+                reset(connection)
+                return false
+            }
             return Self.send(connection, reply)
         }
     }
@@ -274,8 +286,10 @@ final class FaultProxy: @unchecked Sendable {
     }
 
     /// A whole HTTP reply, closing the connection.
-    static func reply(status: Int, reason: String, headers: [(String, String)] = [], contentType: String = "application/json",
-                      body: String) -> [UInt8] {
+    static func reply(
+        status: Int, reason: String, headers: [(String, String)] = [], contentType: String = "application/json",
+        body: String
+    ) -> [UInt8] {
         var lines = ["HTTP/1.1 \(status) \(reason)", "Content-Type: \(contentType)", "Content-Length: \(body.utf8.count)", "Connection: close"]
         lines += headers.map { "\($0.0): \($0.1)" }
         return Array((lines + ["", body]).joined(separator: "\r\n").utf8)

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
+import Testing
+
+@testable import RecraftKit
 
 /// A batch against a provider that drops (not queues) what goes over its limit: the
 /// client's own limit keeps it within, with no 429 at all; without it, the 429s are
@@ -19,16 +20,20 @@ import RecraftSandbox
     static func expectAllSucceeded(_ jobs: [Job], _ bench: FaultBench, sourceLocation: SourceLocation = #_sourceLocation) {
         let failed = jobs.filter { $0.state != .succeeded }
         #expect(failed.isEmpty, "\(bench.dialect): \(failed.count) failed: \(failed.first?.error?.description ?? "")", sourceLocation: sourceLocation)
-        #expect(bench.accepted == Self.jobs, "\(bench.dialect): \(bench.accepted) submits acted on for \(Self.jobs) jobs",
-                sourceLocation: sourceLocation)
+        #expect(
+            bench.accepted == Self.jobs, "\(bench.dialect): \(bench.accepted) submits acted on for \(Self.jobs) jobs",
+            sourceLocation: sourceLocation)
     }
 
     /// Sandbox: 5 submits per second. Client: submit_rate_limit "5/1s". No 429 at all.
     @Test(arguments: FaultDialect.allCases)
     func clientLimitKeepsABatchWithinTheProviderLimit(_ dialect: FaultDialect) async throws {
-        try await FaultBench.run(dialect, sandbox: {
-            $0.rateLimits = [SandboxRateLimit(path: dialect.submitPath, limit: 5, windowMs: 1000)]
-        }) { bench in
+        try await FaultBench.run(
+            dialect,
+            sandbox: {
+                $0.rateLimits = [SandboxRateLimit(path: dialect.submitPath, limit: 5, windowMs: 1000)]
+            }
+        ) { bench in
             let client = try bench.client(["submit_rate_limit": #""5/1s""#])
             let started = ContinuousClock.now
             let jobs = try await Self.submitAll(bench, client)
@@ -47,9 +52,12 @@ import RecraftSandbox
     /// limit sends it) are retried after the wait and every job succeeds, one task each.
     @Test(arguments: FaultDialect.allCases)
     func withoutAClientLimitThe429sAreAbsorbedByRetries(_ dialect: FaultDialect) async throws {
-        try await FaultBench.run(dialect, sandbox: {
-            $0.rateLimits = [SandboxRateLimit(path: dialect.submitPath, limit: 5, windowMs: 1000, retryAfter: true)]
-        }) { bench in
+        try await FaultBench.run(
+            dialect,
+            sandbox: {
+                $0.rateLimits = [SandboxRateLimit(path: dialect.submitPath, limit: 5, windowMs: 1000, retryAfter: true)]
+            }
+        ) { bench in
             let client = try bench.client(["submit_rate_limit": #""off""#, "max_retries": "6"])
             let jobs = try await Self.submitAll(bench, client)
             Self.expectAllSucceeded(jobs, bench)
@@ -61,9 +69,12 @@ import RecraftSandbox
     /// No Retry-After either (kie sends none): plain backoff with jitter gets through.
     @Test(arguments: [FaultDialect.market, .recraft])
     func withoutRetryAfterBackoffAbsorbsThe429s(_ dialect: FaultDialect) async throws {
-        try await FaultBench.run(dialect, sandbox: {
-            $0.rateLimits = [SandboxRateLimit(path: dialect.submitPath, limit: 5, windowMs: 1000)]
-        }) { bench in
+        try await FaultBench.run(
+            dialect,
+            sandbox: {
+                $0.rateLimits = [SandboxRateLimit(path: dialect.submitPath, limit: 5, windowMs: 1000)]
+            }
+        ) { bench in
             let client = try bench.client(["submit_rate_limit": #""off""#, "max_retries": "10"])
             let jobs = try await Self.submitAll(bench, client)
             Self.expectAllSucceeded(jobs, bench)

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
 import TestSupport
+import Testing
+
+@testable import RecraftKit
 
 /// The provider shapes the fault-injection suite runs every fault against.
 enum FaultDialect: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -78,15 +79,20 @@ struct FaultBench: Sendable {
     let journalPath: String
 
     /// Runs `body` against a fresh sandbox (tasks take 100 ms unless `configure` says otherwise).
-    static func run(_ dialect: FaultDialect, sandbox configure: (inout SandboxConfiguration) -> Void = { _ in },
-                    _ body: (FaultBench) async throws -> Void) async throws {
+    static func run(
+        _ dialect: FaultDialect, sandbox configure: (inout SandboxConfiguration) -> Void = { _ in },
+        _ body: (FaultBench) async throws -> Void
+    ) async throws {
         var configuration = SandboxConfiguration()
         configuration.taskDuration = .milliseconds(100)
         configure(&configuration)
         let sandbox = try await Sandbox.start(configuration)
         let input = try TestImages.file(width: dialect.inputSide, height: dialect.inputSide)
         let bench = FaultBench(dialect: dialect, sandbox: sandbox, input: input, journalPath: input + ".journal")
-        do { try await body(bench) } catch { await sandbox.shutdown(); throw error }
+        do { try await body(bench) } catch {
+            await sandbox.shutdown()
+            throw error
+        }
         await sandbox.shutdown()
     }
 
@@ -143,15 +149,18 @@ struct FaultBench: Sendable {
     }
 
     /// The job failed with `code`; its message says `advice`.
-    func expectFailed(_ job: Job, _ code: RecraftError.Code, saying advice: [String], _ context: String,
-                      sourceLocation: SourceLocation = #_sourceLocation) async {
+    func expectFailed(
+        _ job: Job, _ code: RecraftError.Code, saying advice: [String], _ context: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
         let state = await job.wait(timeout: .seconds(30))
         #expect(state == .failed, "\(dialect) \(context): ended \(state)", sourceLocation: sourceLocation)
         let error = job.error
         #expect(error?.code == code, "\(dialect) \(context): \(error?.description ?? "no error")", sourceLocation: sourceLocation)
         for words in advice {
-            #expect(error?.message.contains(words) == true, "\(dialect) \(context): \"\(error?.message ?? "")\" lacks \"\(words)\"",
-                    sourceLocation: sourceLocation)
+            #expect(
+                error?.message.contains(words) == true, "\(dialect) \(context): \"\(error?.message ?? "")\" lacks \"\(words)\"",
+                sourceLocation: sourceLocation)
         }
     }
 }

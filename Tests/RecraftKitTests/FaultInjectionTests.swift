@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
+import Testing
+
+@testable import RecraftKit
 
 /// A fault the sandbox injects on a dialect's path, and what the job must do about it.
 struct FaultCase: Sendable, CustomTestStringConvertible {
@@ -27,21 +28,24 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
             // 429 without Retry-After; the sandbox preset has no window and backs off.
             let window: Duration = dialect == .market ? .zero : .milliseconds(900)
             cases += [
-                FaultCase(dialect: dialect, label: "HTTP 429 without Retry-After", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 429) },
-                          minimumWait: window),
-                FaultCase(dialect: dialect, label: "HTTP 429, Retry-After: 1", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 429, retryAfter: 1) },
-                          minimumWait: .milliseconds(900)),
+                FaultCase(
+                    dialect: dialect, label: "HTTP 429 without Retry-After", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 429) },
+                    minimumWait: window),
+                FaultCase(
+                    dialect: dialect, label: "HTTP 429, Retry-After: 1", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 429, retryAfter: 1) },
+                    minimumWait: .milliseconds(900)),
                 FaultCase(dialect: dialect, label: "HTTP 500", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 500) }),
                 // kie answers these with its envelope, code 502/503 in the body too.
                 FaultCase(dialect: dialect, label: "HTTP 502", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 502) }),
-                FaultCase(dialect: dialect, label: "HTTP 503", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 503) }),
+                FaultCase(dialect: dialect, label: "HTTP 503", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 503) })
             ]
             guard !dialect.isSynchronous else { continue }
             cases += [
-                FaultCase(dialect: dialect, label: "HTTP 200, body code 429", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 429) },
-                          minimumWait: window),
+                FaultCase(
+                    dialect: dialect, label: "HTTP 200, body code 429", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 429) },
+                    minimumWait: window),
                 FaultCase(dialect: dialect, label: "HTTP 200, body code 455", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 455) }),
-                FaultCase(dialect: dialect, label: "HTTP 200, body code 500", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 500) }),
+                FaultCase(dialect: dialect, label: "HTTP 200, body code 500", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 500) })
             ]
         }
         return cases
@@ -66,8 +70,9 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
         var cases: [FaultCase] = []
         for dialect in FaultDialect.asynchronous {
             func body(_ code: Int, _ error: RecraftError.Code, _ advice: [String]) -> FaultCase {
-                FaultCase(dialect: dialect, label: "HTTP 200, body code \(code)", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: code) },
-                          code: error, advice: advice)
+                FaultCase(
+                    dialect: dialect, label: "HTTP 200, body code \(code)", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: code) },
+                    code: error, advice: advice)
             }
             cases += [
                 body(433, .rateLimited, ["usage cap", "raise it"]),
@@ -76,14 +81,16 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
                 body(422, .invalidArgument, ["fix the request"]),
                 body(501, .jobFailed, ["could not generate"]),
                 body(505, .unsupported, ["disabled"]),
-                FaultCase(dialect: dialect, label: "HTTP 401", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 401) },
-                          code: .authentication, advice: ["check the API key"]),
+                FaultCase(
+                    dialect: dialect, label: "HTTP 401", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: 401) },
+                    code: .authentication, advice: ["check the API key"])
             ]
         }
         for dialect in FaultDialect.synchronous {
             func http(_ status: Int, _ error: RecraftError.Code, _ advice: [String]) -> FaultCase {
-                FaultCase(dialect: dialect, label: "HTTP \(status)", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: status) },
-                          code: error, advice: advice)
+                FaultCase(
+                    dialect: dialect, label: "HTTP \(status)", fault: { SandboxFault(.httpStatus, path: $0, times: 1, status: status) },
+                    code: error, advice: advice)
             }
             cases += [
                 http(401, .authentication, ["check the API key", "RECRAFT_API_TOKEN"]),
@@ -92,8 +99,9 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
                 http(404, .notFound, ["check the base URL"]),
                 // Recraft has no body codes, but resellers answer errors in kie's envelope on
                 // HTTP 200: the client reads it as the error it states.
-                FaultCase(dialect: dialect, label: "HTTP 200, kie body code 401", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 401) },
-                          code: .authentication, advice: ["check the API key"]),
+                FaultCase(
+                    dialect: dialect, label: "HTTP 200, kie body code 401", fault: { SandboxFault(.bodyCode, path: $0, times: 1, status: 401) },
+                    code: .authentication, advice: ["check the API key"])
             ]
         }
         return cases

@@ -1,7 +1,8 @@
 import FoundationEssentials
-import Testing
-@testable import RecraftKit
 import TestSupport
+import Testing
+
+@testable import RecraftKit
 
 /// A short, deterministic fuzz run on every `swift test`: the corpus in Tests/FuzzCorpus,
 /// mutated, plus random JSON shaped like provider replies, fed to every decoder
@@ -19,9 +20,11 @@ import TestSupport
         }
     }
 
-    static let keys = ["code", "msg", "message", "data", "taskId", "task_id", "state", "resultJson", "resultUrls",
-                       "failCode", "failMsg", "status", "successFlag", "response", "resultImageUrl", "image", "url",
-                       "b64_json", "image_id", "downloadUrl", "fileUrl", "provider", "operation", "options"]
+    static let keys = [
+        "code", "msg", "message", "data", "taskId", "task_id", "state", "resultJson", "resultUrls",
+        "failCode", "failMsg", "status", "successFlag", "response", "resultImageUrl", "image", "url",
+        "b64_json", "image_id", "downloadUrl", "fileUrl", "provider", "operation", "options"
+    ]
 
     static func corpus() throws -> [[UInt8]] {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("FuzzCorpus")
@@ -52,7 +55,10 @@ import TestSupport
     static func mutate(_ input: [UInt8], _ rng: inout Generator, edits: Int = 8) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...edits, using: &rng) {
-            guard !bytes.isEmpty else { bytes = [UInt8.random(in: 0...255, using: &rng)]; continue }
+            guard !bytes.isEmpty else {
+                bytes = [UInt8.random(in: 0...255, using: &rng)]
+                continue
+            }
             let at = Int.random(in: 0..<bytes.count, using: &rng)
             switch Int.random(in: 0..<5, using: &rng) {
             case 0: bytes[at] = UInt8.random(in: 0...255, using: &rng)
@@ -107,7 +113,7 @@ import TestSupport
             "Retry-After: 120\r\nContent-Type: application/json\r\n", "Retry-After: 99999999999999999999",
             "Retry-After: Fri, 31 Dec 9999 23:59:59 GMT", "Retry-After: Sun, 06 Nov 99999999999 08:49:37 GMT",
             "X-Webhook-Timestamp: -9223372036854775808\nX-Webhook-Signature: AAAA", "Location: http:/host/x",
-            "Location: http://127.attacker.example/", "Content-Type: text/plain; charset=\u{0}", "x: [::1]", "Retry-After: -1",
+            "Location: http://127.attacker.example/", "Content-Type: text/plain; charset=\u{0}", "x: [::1]", "Retry-After: -1"
         ].map { Array($0.utf8) }
         for seed in seeds { FuzzEntry.feedHeaders(seed) }
         for _ in 0..<3000 { FuzzEntry.feedHeaders(Self.mutate(seeds.randomElement(using: &rng)!, &rng)) }

@@ -1,7 +1,7 @@
 import Foundation
 import RecraftSandbox
-import Testing
 import TestSupport
+import Testing
 
 @testable import RecraftKit
 
@@ -21,14 +21,16 @@ import Glibc
         ("120", Duration.seconds(120)),
         ("0", Duration.zero),
         ("Fri, 31 Dec 9999 23:59:59 GMT", RetryAfter.longest),
-        ("Thu, 01 Jan 1970 00:00:00 GMT", Duration.zero),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", Duration.zero)
     ])
     func retryAfterIsClamped(header: String, expected: Duration) {
         #expect(RetryAfter.parse(header) == expected)
     }
 
-    @Test(arguments: ["-1", "-9223372036854775808", "1e9", "Sun, 06 Nov 99999999999 08:49:37 GMT",
-                      "Sun, 06 Nov -9223372036854775808 08:49:37 GMT", "Sun, 99999999999999999999 Nov 1994 08:49:37 GMT", "", "soon"])
+    @Test(arguments: [
+        "-1", "-9223372036854775808", "1e9", "Sun, 06 Nov 99999999999 08:49:37 GMT",
+        "Sun, 06 Nov -9223372036854775808 08:49:37 GMT", "Sun, 99999999999999999999 Nov 1994 08:49:37 GMT", "", "soon"
+    ])
     func unreadableRetryAfterIsIgnored(header: String) {
         #expect(RetryAfter.parse(header) == nil)
     }
@@ -46,8 +48,10 @@ import Glibc
         #expect(policy.decide(error, kind: .upload, attempt: 0, now: now, deadline: nil) == .retry(after: RetryAfter.longest))
     }
 
-    @Test(arguments: ["-9223372036854775808", "9223372036854775807", "-9223372036854775807", "99999999999999999999",
-                      "", " 1", "+1", "1.5", "0x10"])
+    @Test(arguments: [
+        "-9223372036854775808", "9223372036854775807", "-9223372036854775807", "99999999999999999999",
+        "", " 1", "+1", "1.5", "0x10"
+    ])
     func callbackTimestampsAreRefusedNotTrapped(timestamp: String) throws {
         var configuration = try Configuration(provider: .sandbox, baseURL: "http://127.0.0.1:9")
         configuration.webhookSecret = "secret"
@@ -75,12 +79,15 @@ import Glibc
     }
 
     static func jpeg(width: UInt16, height: UInt16) -> [UInt8] {
-        [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF),
-         0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9]
+        [
+            0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF),
+            0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9
+        ]
     }
 
     static func webpVP8X(width: Int, height: Int) -> [UInt8] {
-        let w = width - 1, h = height - 1
+        let w = width - 1
+        let h = height - 1
         var bytes = Array("RIFF".utf8) + [30, 0, 0, 0] + Array("WEBPVP8X".utf8) + [10, 0, 0, 0, 0, 0, 0, 0]
         bytes += [UInt8(w & 0xFF), UInt8((w >> 8) & 0xFF), UInt8((w >> 16) & 0xFF), UInt8(h & 0xFF), UInt8((h >> 8) & 0xFF), UInt8((h >> 16) & 0xFF)]
         return bytes + [UInt8](repeating: 0, count: 8)
@@ -89,7 +96,7 @@ import Glibc
     @Test(arguments: [
         png(width: .max, height: .max), png(width: 1 << 31, height: 2), png(width: 0, height: 0), png(width: .max, height: 1),
         jpeg(width: .max, height: .max), jpeg(width: 100, height: 0),
-        webpVP8X(width: 1 << 24, height: 1 << 24), Array(png(width: 5, height: 5).prefix(20)), Array(jpeg(width: 300, height: 300).prefix(9)),
+        webpVP8X(width: 1 << 24, height: 1 << 24), Array(png(width: 5, height: 5).prefix(20)), Array(jpeg(width: 300, height: 300).prefix(9))
     ])
     func extremeImageHeadersAreRefused(bytes: [UInt8]) throws {
         let path = try TestImages.file(width: 1, height: 1, name: "hostile.img")
@@ -102,16 +109,20 @@ import Glibc
         #expect(throws: RecraftError.self) { try recraft.validate(JobRequest(operation: .vectorize, image: .file(path))) }
     }
 
-    @Test(arguments: ["1/9999999999999999s", "9999999999999999999/1s", "1/99999999999999999999ms", "-1/s", "1/0s",
-                      "1/9999999999999999m", "2000000/1s", "1/2d"])
+    @Test(arguments: [
+        "1/9999999999999999s", "9999999999999999999/1s", "1/99999999999999999999ms", "-1/s", "1/0s",
+        "1/9999999999999999m", "2000000/1s", "1/2d"
+    ])
     func extremeRatesAreRefused(rate: String) {
         #expect(throws: RecraftError.self) {
             _ = try Configuration(json: #"{"provider": "sandbox", "base_url": "http://127.0.0.1:9", "submit_rate_limit": "\#(rate)"}"#)
         }
     }
 
-    @Test(arguments: ["timeout_ms", "job_timeout_ms", "connect_timeout_ms", "stall_timeout_ms", "download_timeout_ms",
-                      "poll_initial_ms", "poll_max_ms", "max_retries", "max_response_bytes", "max_download_bytes"])
+    @Test(arguments: [
+        "timeout_ms", "job_timeout_ms", "connect_timeout_ms", "stall_timeout_ms", "download_timeout_ms",
+        "poll_initial_ms", "poll_max_ms", "max_retries", "max_response_bytes", "max_download_bytes"
+    ])
     func extremeNumbersAreRefused(key: String) {
         for value in ["1e308", "-1e308", "9223372036854775807", "9223372036854775808", "-9223372036854775808", "1.5", "1e19", "\"NaN\"", "-1"] {
             #expect(throws: RecraftError.self, "\(key): \(value)") {
@@ -121,9 +132,11 @@ import Glibc
     }
 
     @Test func headerInjectionAndEmptySecretsAreRefused() throws {
-        for config in [#"{"provider": "sandbox", "base_url": "http://127.0.0.1:9", "user_agent": "x\r\nX-Injected: 1"}"#,
-                       #"{"provider": "sandbox", "base_url": "http://127.0.0.1:9", "user_agent": "x\nY"}"#,
-                       #"{"provider": "sandbox", "base_url": "http://127.0.0.1:9", "webhook_secret": ""}"#] {
+        for config in [
+            #"{"provider": "sandbox", "base_url": "http://127.0.0.1:9", "user_agent": "x\r\nX-Injected: 1"}"#,
+            #"{"provider": "sandbox", "base_url": "http://127.0.0.1:9", "user_agent": "x\nY"}"#,
+            #"{"provider": "sandbox", "base_url": "http://127.0.0.1:9", "webhook_secret": ""}"#
+        ] {
             #expect(throws: RecraftError.self, "\(config)") { _ = try Configuration(json: config) }
         }
         var configuration = try Configuration(provider: .sandbox, baseURL: "http://127.0.0.1:9")
@@ -143,15 +156,19 @@ import Glibc
 
 /// Plain http is refused unless truly loopback; the API key never survives into a message.
 @Suite struct URLAndSecretTests {
-    @Test(arguments: ["http:/example.com/x", "http:example.com/x", "example.com:8080/x", "localhost:8080/x", "http://127.attacker.example/x",
-                      "http://127.0.0.1.attacker.example/", "HTTP://example.com/x", "ftp://example.com/x", "file:///etc/passwd",
-                      "https://exa mple.com/", "https://example.com/\u{0}x", "//example.com/x", "http://[::2]/x", "http://0x7f000001.attacker/"])
+    @Test(arguments: [
+        "http:/example.com/x", "http:example.com/x", "example.com:8080/x", "localhost:8080/x", "http://127.attacker.example/x",
+        "http://127.0.0.1.attacker.example/", "HTTP://example.com/x", "ftp://example.com/x", "file:///etc/passwd",
+        "https://exa mple.com/", "https://example.com/\u{0}x", "//example.com/x", "http://[::2]/x", "http://0x7f000001.attacker/"
+    ])
     func insecureOrMalformedURLsAreRefused(url: String) {
         #expect(throws: RecraftError.self) { try URLPolicy.check(url, allowInsecure: false, what: "url", code: .protocolError) }
     }
 
-    @Test(arguments: ["https://example.com/x", "http://127.0.0.1:8080/x", "http://127.9.9.9/", "http://localhost/x",
-                      "http://[::1]:80/x", "HTTPS://EXAMPLE.COM/x"])
+    @Test(arguments: [
+        "https://example.com/x", "http://127.0.0.1:8080/x", "http://127.9.9.9/", "http://localhost/x",
+        "http://[::1]:80/x", "HTTPS://EXAMPLE.COM/x"
+    ])
     func secureOrLoopbackURLsPass(url: String) throws {
         try URLPolicy.check(url, allowInsecure: false, what: "url", code: .protocolError)
     }
@@ -166,9 +183,9 @@ import Glibc
         let key = "sk-live-0123456789abcdef"
         let client = try Client(Configuration(provider: .kie, apiKey: key, baseURL: "http://127.0.0.1:9"))
         let echoes = [
-            "bad key \(key)\u{301} given",            // followed by a combining mark
-            "said: " + String(key.prefix(12)),        // cut short, as a 200-character excerpt cuts it
-            "\(key)\(key)", "x\u{200D}\(key)",
+            "bad key \(key)\u{301} given",  // followed by a combining mark
+            "said: " + String(key.prefix(12)),  // cut short, as a 200-character excerpt cuts it
+            "\(key)\(key)", "x\u{200D}\(key)"
         ]
         for echo in echoes {
             let message = client.redacted(RecraftError(.authentication, echo)).message
@@ -248,7 +265,10 @@ extension Array where Element == UInt8 {
         let client = try Client(json: #"{"provider": "sandbox", "base_url": "\#(sandbox.baseURL)"}"#)
         let job = try Self.succeededJob(client, url: proxy.baseURL + "/drip.png")
         let download = Task { () -> RecraftError? in
-            do throws(RecraftError) { try await job.download(to: NSTemporaryDirectory() + "cancelled-\(UUID().uuidString).png"); return nil } catch { return error }
+            do throws(RecraftError) {
+                try await job.download(to: NSTemporaryDirectory() + "cancelled-\(UUID().uuidString).png")
+                return nil
+            } catch { return error }
         }
         // Wait for the event (the host has the request), not for a guessed time.
         let deadline = ContinuousClock.now + .seconds(30)

@@ -1,8 +1,9 @@
 import FoundationEssentials
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
 import TestSupport
+import Testing
+
+@testable import RecraftKit
 
 /// Refusals before anything is sent: each names the limit and the actual value, and the
 /// sandbox sees no request at all.
@@ -12,7 +13,10 @@ import TestSupport
         defer { Task { await sandbox.shutdown() } }
         let client = try ProviderMatrixTests.client(preset, sandbox: sandbox)
         defer { #expect(sandbox.stats().requestsByPath.isEmpty, "a request was sent") }
-        do { _ = try client.submit(request); return nil } catch { return error }
+        do {
+            _ = try client.submit(request)
+            return nil
+        } catch { return error }
     }
 
     func write(_ bytes: [UInt8]) throws -> String {

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import RecraftKit
 
 /// JSONValue's own reader and writer (`JSONValue.parse`, `serialized()`): RFC 8259 strict,
@@ -33,7 +34,7 @@ import Testing
         (" \t\r\n[ 1 , \"a\" , null ] \n", .array([.number(1), .string("a"), .null])),
         (#"{"a": {"b": [true, {}]}, "c": -1.5e2}"#, .object(["a": .object(["b": .array([.bool(true), .object([:])])]), "c": .number(-150)])),
         (#"["\u0000", "\u007f", "\u00e9\u2028"]"#, .array([.string("\u{0}"), .string("\u{7F}"), .string("é\u{2028}")])),
-        ("[\"\u{7F}é😀\"]", .array([.string("\u{7F}é😀")])),
+        ("[\"\u{7F}é😀\"]", .array([.string("\u{7F}é😀")]))
     ])
     func readsValidDocuments(text: String, expected: JSONValue) {
         #expect(parse(text) == expected)
@@ -51,18 +52,19 @@ import Testing
         // Strings.
         "\"", "\"abc", "\"a\tb\"", "\"a\nb\"", #""\x""#, #""\U0041""#, #""\u12""#, #""\u12g4""#, "\"\\", "'a'",
         // Surrogates: lone, reversed, or a high half followed by anything but a low half.
-        #""\ud800""#, #""\udc00""#, #""\udfff\ud800""#, #""\ud800\u0041""#, #""\ud800x""#, #""\ud800\ud800""#, #""\ud83d\u"#,
+        #""\ud800""#, #""\udc00""#, #""\udfff\ud800""#, #""\ud800\u0041""#, #""\ud800x""#, #""\ud800\ud800""#, #""\ud83d\u"#
     ])
     func rejects(text: String) {
         #expect(parse(text) == nil)
     }
 
-    @Test(arguments: [
-        [0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xC0, 0xAF, 0x22],  // a stray byte, a cut sequence, an overlong "/"
-        [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // a UTF-8 surrogate, past U+10FFFF
-        [0x22, 0xC3, 0x5C, 0x6E, 0xA9, 0x22],  // a sequence an escape cuts in two
-        [0x22, 0x00, 0x22], [0x5B, 0x31, 0x00, 0x5D],  // NUL in a string and between tokens
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xC0, 0xAF, 0x22],  // a stray byte, a cut sequence, an overlong "/"
+            [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // a UTF-8 surrogate, past U+10FFFF
+            [0x22, 0xC3, 0x5C, 0x6E, 0xA9, 0x22],  // a sequence an escape cuts in two
+            [0x22, 0x00, 0x22], [0x5B, 0x31, 0x00, 0x5D]  // NUL in a string and between tokens
+        ] as [[UInt8]])
     func rejectsInvalidUTF8AndNUL(bytes: [UInt8]) {
         #expect(JSONValue.parse(bytes) == nil)
     }
@@ -81,7 +83,7 @@ import Testing
             ("0e-999999", 0), ("9007199254740993", 9_007_199_254_740_992), ("123456789012345678901234567890", 1.2345678901234568e29),
             ("0.1000000000000000055511151231257827021181583404541015625", 0.1),
             ("1.7976931348623157e308", .greatestFiniteMagnitude), ("2.2250738585072014e-308", .leastNormalMagnitude),
-            ("4.9406564584124654e-324", .leastNonzeroMagnitude), ("2.4703282292062328e-324", .leastNonzeroMagnitude),
+            ("4.9406564584124654e-324", .leastNonzeroMagnitude), ("2.4703282292062328e-324", .leastNonzeroMagnitude)
         ]
         for (text, expected) in cases {
             #expect(number(text) == expected, "\(text)")
@@ -91,7 +93,8 @@ import Testing
         var rng = FuzzTests.Generator(state: 0xD161_7500)
         for _ in 0..<20000 {
             var text = Bool.random(using: &rng) ? "-" : ""
-            text += Int.random(in: 0...3, using: &rng) == 0 ? "0" : String(UInt64.random(in: 1...UInt64.max >> Int.random(in: 0...63, using: &rng), using: &rng))
+            text +=
+                Int.random(in: 0...3, using: &rng) == 0 ? "0" : String(UInt64.random(in: 1...UInt64.max >> Int.random(in: 0...63, using: &rng), using: &rng))
             if Bool.random(using: &rng) { text += "." + String(UInt64.random(in: 0...UInt64.max >> Int.random(in: 0...63, using: &rng), using: &rng)) }
             if Bool.random(using: &rng) { text += ["e", "E-", "e+"].randomElement(using: &rng)! + String(Int.random(in: 0...40, using: &rng)) }
             #expect(number(text) == Double(text)!, "\(text)")
@@ -161,10 +164,12 @@ import Testing
             .number(-1e15), .number(2e15), .number(1e16), .number(1e21), .number(1e-5), .number(0.0001), .number(1e15 + 0.5),
             .number(.leastNonzeroMagnitude), .number(.greatestFiniteMagnitude), .number(-123.456),
             .string("a\"b\\c/d\u{8}\u{C}\n\r\t\u{0}\u{1}\u{1F}\u{7F}\u{80}\u{2028}\u{2029}\u{FEFF}é😀"),
-            .object(["b": .null, "a": .null, "B": .null, "é": .null, "e\u{301}f": .null, "\u{10000}": .null, "\u{FFFF}": .null,
-                     "": .null, "a1": .null, "a10": .null, "a2": .null, "~": .null, "\u{7F}": .null, "_": .null]),
+            .object([
+                "b": .null, "a": .null, "B": .null, "é": .null, "e\u{301}f": .null, "\u{10000}": .null, "\u{FFFF}": .null,
+                "": .null, "a1": .null, "a10": .null, "a2": .null, "~": .null, "\u{7F}": .null, "_": .null
+            ]),
             .array([.null, .bool(true), .bool(false), .object([:]), .array([])]),
-            .number(.nan), .array([.number(.infinity)]), .object(["a": .number(-.infinity)]),
+            .number(.nan), .array([.number(.infinity)]), .object(["a": .number(-.infinity)])
         ]
         for value in corners { #expect(value.serialized() == Self.encoderText(value), "\(value)") }
         #expect(JSONValue.number(1e-7).serialized() == "1e-07")

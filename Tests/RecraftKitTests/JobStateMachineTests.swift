@@ -33,7 +33,7 @@ import Testing
             ("cancelled", after(new, [.cancel])),
             ("cancelled while sending", after(new, [.sending, .cancel])),
             ("cancelled while sending, then accepted", after(new, [.sending, .cancel, .sent, .accepted(taskId: "t4")])),
-            ("cancelled, announced", after(Machine(reopened: "t5"), [.cancel, .journaled])),
+            ("cancelled, announced", after(Machine(reopened: "t5"), [.cancel, .journaled]))
         ]
     }()
 
@@ -45,7 +45,7 @@ import Testing
         ("callback running", .callback(state: .running, results: [], error: nil)),
         ("callback succeeded", .callback(state: .succeeded, results: result, error: nil)),
         ("callback failed", .callback(state: .failed, results: [], error: failure)),
-        ("cancel", .cancel), ("failed", .failed(RecraftError(.timeout, "deadline"))), ("journaled", .journaled),
+        ("cancel", .cancel), ("failed", .failed(RecraftError(.timeout, "deadline"))), ("journaled", .journaled)
     ]
 
     @Test(arguments: 0..<states.count)

@@ -1,8 +1,9 @@
 import FoundationEssentials
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
 import TestSupport
+import Testing
+
+@testable import RecraftKit
 
 @Suite struct JournalAndCallbackTests {
     @Test func journalRecordsEveryJobAndARestartCollectsInFlightOnes() async throws {
@@ -46,13 +47,18 @@ import TestSupport
         let job = try client.submit(JobRequest(operation: .crispUpscale, image: .file(input), callbackURL: "https://example.com/cb"))
         while job.id == nil { try await Task.sleep(for: .milliseconds(5)) }
         let taskId = try #require(job.id)
-        let body = Array(#"{"code":200,"msg":"Playground task completed successfully.","data":{"taskId":"\#(taskId)","state":"success","resultJson":"{\"resultUrls\":[\"https://files.example/r.png\"]}","failCode":null,"failMsg":null}}"#.utf8)
+        let body = Array(
+            #"{"code":200,"msg":"Playground task completed successfully.","data":{"taskId":"\#(taskId)","state":"success","resultJson":"{\"resultUrls\":[\"https://files.example/r.png\"]}","failCode":null,"failMsg":null}}"#
+                .utf8)
         let now = Date()
         let timestamp = String(Int(now.timeIntervalSince1970))
         let signature = Data(SHA256.hmac(key: Array("s3cret".utf8), message: Array("\(taskId).\(timestamp)".utf8))).base64EncodedString()
 
         func refused(_ headers: [String: String], at time: Date = now) -> RecraftError? {
-            do { _ = try client.handleCallback(body: body, headers: headers, now: time); return nil } catch { return error }
+            do {
+                _ = try client.handleCallback(body: body, headers: headers, now: time)
+                return nil
+            } catch { return error }
         }
         #expect(refused([:])?.code == .authentication)
         #expect(refused(["X-Webhook-Timestamp": timestamp, "X-Webhook-Signature": "AAAA"])?.message.contains("does not match") == true)
@@ -78,7 +84,8 @@ import TestSupport
         let input = try TestImages.file(width: 32, height: 32)
         let journal = input + ".journal"
         let key = "sk-live-SECRET-0123456789"
-        let client = try Client(json: #"{"provider": "kie", "api_key": "\#(key)", "base_url": "\#(sandbox.baseURL)", "journal_path": "\#(journal)", "poll_initial_ms": 20}"#)
+        let client = try Client(
+            json: #"{"provider": "kie", "api_key": "\#(key)", "base_url": "\#(sandbox.baseURL)", "journal_path": "\#(journal)", "poll_initial_ms": 20}"#)
         var texts: [String] = []
         let good = try client.submit(JobRequest(operation: .crispUpscale, image: .file(input)))
         #expect(await good.wait(timeout: .seconds(20)) == .succeeded)

@@ -1,7 +1,8 @@
 import FoundationEssentials
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
+import Testing
+
+@testable import RecraftKit
 
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +18,8 @@ import TestSupport
 
     static func residentMB() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return -1 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return -1 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
     }
 
@@ -47,6 +49,8 @@ import TestSupport
         // in-process sandbox and whatever other suites run beside this one. A thread per
         // job would pass a thousand.
         #expect(peakThreads < 500, "threads: \(peakThreads)")
-        print("load: 1000 jobs, \(inFlight) in flight at once; threads \(before) before, \(peakThreads) at peak; RSS peak \(peakMB) MB (test process, sandbox included)")
+        print(
+            "load: 1000 jobs, \(inFlight) in flight at once; threads \(before) before, \(peakThreads) at peak; RSS peak \(peakMB) MB (test process, sandbox included)"
+        )
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecraftKit
 
 /// The market dialect's decoders, fed the shapes the docs and the field show. No network.
@@ -33,7 +34,8 @@ import Testing
     @Test func failSurfacesFailCodeAndMessage() throws {
         for code in [#""422""#, "422"] {
             guard case .failed(let error) = try record(#"{"state": "fail", "resultJson": "", "failCode": \#(code), "failMsg": "Invalid image"}"#) else {
-                Issue.record("expected a failure"); return
+                Issue.record("expected a failure")
+                return
             }
             #expect(error.code == .jobFailed)
             #expect(error.providerCode == "422")
@@ -72,7 +74,7 @@ import Testing
     @Test(arguments: [
         (402, RecraftError.Code.insufficientCredits), (429, .rateLimited), (433, .rateLimited),
         (455, .providerUnavailable), (500, .providerUnavailable), (501, .jobFailed), (505, .unsupported),
-        (422, .invalidArgument), (404, .notFound), (999, .protocolError),
+        (422, .invalidArgument), (404, .notFound), (999, .protocolError)
     ])
     func bodyCodesAreClassified(code: Int, expected: RecraftError.Code) {
         #expect(KieEnvelope.bodyError(code: code, message: "m", httpStatus: 200, service: "kie", keyVariable: nil).code == expected)
@@ -85,17 +87,23 @@ import Testing
             (reply("slow down", status: 429), .rateLimited),
             (reply("<html>", status: 200), .protocolError),
             (reply(#"{"msg": "no code"}"#, status: 200), .protocolError),
-            (reply(#"{"code": 500, "msg": "boom"}"#, status: 500), .providerUnavailable),
+            (reply(#"{"code": 500, "msg": "boom"}"#, status: 500), .providerUnavailable)
         ]
         for (response, expected) in cases {
-            do { _ = try KieEnvelope(response, service: "kie", keyVariable: nil); Issue.record("expected an error") } catch {
+            do {
+                _ = try KieEnvelope(response, service: "kie", keyVariable: nil)
+                Issue.record("expected an error")
+            } catch {
                 #expect(error.code == expected, "\(response.bodyText): \(error)")
             }
         }
     }
 
     @Test func uploadReadsDownloadURLThenFileURL() throws {
-        #expect(try KieUpload.decode(reply(#"{"success": true, "code": 200, "msg": "ok", "data": {"downloadUrl": "https://t/a.png", "fileUrl": "https://t/old.png"}}"#), keyVariable: nil) == "https://t/a.png")
+        #expect(
+            try KieUpload.decode(
+                reply(#"{"success": true, "code": 200, "msg": "ok", "data": {"downloadUrl": "https://t/a.png", "fileUrl": "https://t/old.png"}}"#),
+                keyVariable: nil) == "https://t/a.png")
         #expect(try KieUpload.decode(reply(#"{"code": 200, "msg": "ok", "data": {"fileUrl": "https://t/old.png"}}"#), keyVariable: nil) == "https://t/old.png")
         #expect(throws: RecraftError.self) { try KieUpload.decode(reply(#"{"code": 200, "msg": "ok", "data": {}}"#), keyVariable: nil) }
     }

@@ -1,18 +1,24 @@
 import FoundationEssentials
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
 import TestSupport
+import Testing
+
+@testable import RecraftKit
 
 /// The client against the in-process sandbox, over real HTTP on loopback.
 @Suite struct MarketIntegrationTests {
-    func withSandbox(_ configure: (inout SandboxConfiguration) -> Void = { _ in },
-                     _ body: (Sandbox) async throws -> Void) async throws {
+    func withSandbox(
+        _ configure: (inout SandboxConfiguration) -> Void = { _ in },
+        _ body: (Sandbox) async throws -> Void
+    ) async throws {
         var configuration = SandboxConfiguration()
         configuration.taskDuration = .milliseconds(150)
         configure(&configuration)
         let sandbox = try await Sandbox.start(configuration)
-        do { try await body(sandbox) } catch { await sandbox.shutdown(); throw error }
+        do { try await body(sandbox) } catch {
+            await sandbox.shutdown()
+            throw error
+        }
         await sandbox.shutdown()
     }
 
@@ -96,7 +102,10 @@ import TestSupport
     }
 
     @Test func acceptsMessageKeyAndFileUrlQuirks() async throws {
-        try await withSandbox({ $0.useMessageKey = true; $0.omitUploadDownloadURL = true }) { sandbox in
+        try await withSandbox({
+            $0.useMessageKey = true
+            $0.omitUploadDownloadURL = true
+        }) { sandbox in
             let input = try TestImages.file(width: 16, height: 16)
             let job = try client(sandbox).submit(JobRequest(operation: .crispUpscale, image: .file(input)))
             #expect(await job.wait(timeout: .seconds(20)) == .succeeded, "\(job.error?.message ?? "")")
@@ -156,7 +165,10 @@ import TestSupport
             }
             let notImage = input + ".txt"
             try Data("hello".utf8).write(to: URL(fileURLWithPath: notImage))
-            do { _ = try client.submit(JobRequest(operation: .crispUpscale, image: .file(notImage))); Issue.record("expected refusal") } catch {
+            do {
+                _ = try client.submit(JobRequest(operation: .crispUpscale, image: .file(notImage)))
+                Issue.record("expected refusal")
+            } catch {
                 #expect((error as? RecraftError)?.code == .invalidInput)
             }
             #expect(sandbox.stats().requestsByPath.isEmpty)

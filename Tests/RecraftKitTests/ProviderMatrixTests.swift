@@ -1,9 +1,10 @@
 import FoundationEssentials
 import FoundationXML
-import Testing
-@testable import RecraftKit
 import RecraftSandbox
 import TestSupport
+import Testing
+
+@testable import RecraftKit
 
 /// Every preset × operation pair a provider offers, end to end against the sandbox:
 /// submit → wait → download, and the output checked (dimensions, alpha, SVG).
@@ -14,7 +15,8 @@ import TestSupport
 
     static func client(_ preset: Preset, sandbox: Sandbox) throws -> Client {
         let base = preset == .recraft ? sandbox.baseURL + "/v1" : sandbox.baseURL
-        return try Client(json: #"{"provider": "\#(preset.rawValue)", "api_key": "test-key", "base_url": "\#(base)", "poll_initial_ms": 20, "poll_max_ms": 100}"#)
+        return try Client(
+            json: #"{"provider": "\#(preset.rawValue)", "api_key": "test-key", "base_url": "\#(base)", "poll_initial_ms": 20, "poll_max_ms": 100}"#)
     }
 
     @Test(arguments: pairs)
@@ -65,7 +67,10 @@ import TestSupport
         // b64_json: the result arrives inline and is saved exactly like a URL result.
         let inline = try client.submit(JobRequest(operation: .crispUpscale, image: .file(input), options: ["response_format": .string("b64_json")]))
         #expect(await inline.wait(timeout: .seconds(30)) == .succeeded, "\(inline.error?.message ?? "")")
-        guard case .inline? = inline.results.first else { Issue.record("expected an inline result"); return }
+        guard case .inline? = inline.results.first else {
+            Issue.record("expected an inline result")
+            return
+        }
         let saved = try await inline.download(to: input + ".b64.png")
         #expect(TestImages.pngSize([UInt8](try Data(contentsOf: URL(fileURLWithPath: saved))))?.width == 256)
         // A URL input goes to the official API as JSON image_url.

@@ -1,7 +1,8 @@
 import FoundationEssentials
-import Testing
-@testable import RecraftKit
 import TestSupport
+import Testing
+
+@testable import RecraftKit
 
 @Suite struct ReliabilityUnitTests {
     @Test func rateLimiterSpacesWindowsFromReplies() {
@@ -9,18 +10,30 @@ import TestSupport
         let start = ContinuousClock.now
         var tickets: [RateLimiter.Ticket] = []
         for _ in 0..<3 {
-            guard case .granted(let ticket) = limiter.take(now: start) else { Issue.record("expected a grant"); return }
+            guard case .granted(let ticket) = limiter.take(now: start) else {
+                Issue.record("expected a grant")
+                return
+            }
             tickets.append(ticket)
         }
         // The fourth waits for the first request's reply, looking again every 50 ms.
-        guard case .wait(let soon) = limiter.take(now: start + .seconds(30)) else { Issue.record("expected a wait"); return }
+        guard case .wait(let soon) = limiter.take(now: start + .seconds(30)) else {
+            Issue.record("expected a wait")
+            return
+        }
         #expect(soon == start + .seconds(30) + .milliseconds(50))
         // Its reply came 2 s after it went: the provider had counted it by then.
         limiter.finished(tickets[0], now: start + .seconds(2))
-        guard case .wait(let free) = limiter.take(now: start + .seconds(3)) else { Issue.record("expected a wait"); return }
+        guard case .wait(let free) = limiter.take(now: start + .seconds(3)) else {
+            Issue.record("expected a wait")
+            return
+        }
         #expect(free == start + .seconds(2) + limiter.spacing)
         #expect(limiter.spacing > .seconds(10))
-        guard case .granted = limiter.take(now: free) else { Issue.record("expected a grant"); return }
+        guard case .granted = limiter.take(now: free) else {
+            Issue.record("expected a grant")
+            return
+        }
     }
 
     @Test func rateLimitsParse() throws {
@@ -54,9 +67,11 @@ import TestSupport
         let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
         #expect(hex(SHA256.hash(long)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         // RFC 4231 test cases 2 and 6 (a key longer than the block).
-        #expect(hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
+        #expect(
+            hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
                 == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-        #expect(hex(SHA256.hmac(key: [UInt8](repeating: 0xaa, count: 131), message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+        #expect(
+            hex(SHA256.hmac(key: [UInt8](repeating: 0xaa, count: 131), message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
                 == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
         #expect(constantTimeEqual([1, 2, 3], [1, 2, 3]))
         #expect(!constantTimeEqual([1, 2, 3], [1, 2, 4]))
@@ -75,7 +90,7 @@ import TestSupport
             #"{"event":"submit","ref":"d","operation":"remove_background","image":"w.png","provider":"kie"}"#,
             #"{"event":"accepted","ref":"d","task_id":"t-d"}"#,
             #"{"event":"finished","ref":"reopened","task_id":"t-d","state":"succeeded","results":["https://r/d.png"]}"#,
-            #"{"event":"acc"#,
+            #"{"event":"acc"#
         ]
         try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path))
         let (entries, problems) = try Journal.read(path: path)

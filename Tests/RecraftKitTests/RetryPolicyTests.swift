@@ -48,13 +48,21 @@ import Testing
         reply("Recraft 503", recraftReply(status: 503), .retry, .retry, .retry)
         reply("Recraft 400", recraftReply(status: 400), .giveUp, .giveUp, .giveUp)
         // Below HTTP: whether the request may have gone out decides a create.
-        rows.append(("connection refused", transport(.connect, sent: false, for: .submit), transport(.connect, sent: false, for: .poll), .retry, .retry, .retry))
-        rows.append(("reset before a byte was read", transport(.other, sent: false, for: .submit), transport(.other, sent: false, for: .poll), .retry, .retry, .retry))
-        rows.append(("reset after the request went out", transport(.other, sent: true, for: .submit), transport(.other, sent: true, for: .poll), .uncertain, .retry, .retry))
-        rows.append(("timeout after sending", transport(.timeout, sent: true, for: .submit), transport(.timeout, sent: true, for: .poll), .uncertain, .retry, .retry))
+        rows.append(
+            ("connection refused", transport(.connect, sent: false, for: .submit), transport(.connect, sent: false, for: .poll), .retry, .retry, .retry))
+        rows.append(
+            ("reset before a byte was read", transport(.other, sent: false, for: .submit), transport(.other, sent: false, for: .poll), .retry, .retry, .retry))
+        rows.append(
+            (
+                "reset after the request went out", transport(.other, sent: true, for: .submit), transport(.other, sent: true, for: .poll), .uncertain, .retry,
+                .retry
+            ))
+        rows.append(
+            ("timeout after sending", transport(.timeout, sent: true, for: .submit), transport(.timeout, sent: true, for: .poll), .uncertain, .retry, .retry))
         rows.append(("stall", transport(.stalled, sent: true, for: .submit), transport(.stalled, sent: true, for: .poll), .uncertain, .retry, .retry))
         rows.append(("too slow", transport(.tooSlow, sent: true, for: .submit), transport(.tooSlow, sent: true, for: .upload), .uncertain, .retry, .retry))
-        rows.append(("reply too large", transport(.tooLarge, sent: true, for: .submit), transport(.tooLarge, sent: true, for: .poll), .uncertain, .retry, .retry))
+        rows.append(
+            ("reply too large", transport(.tooLarge, sent: true, for: .submit), transport(.tooLarge, sent: true, for: .poll), .uncertain, .retry, .retry))
         rows.append(("cancelled", transport(.cancelled, sent: true, for: .submit), transport(.cancelled, sent: true, for: .poll), .giveUp, .giveUp, .giveUp))
         return rows
     }()

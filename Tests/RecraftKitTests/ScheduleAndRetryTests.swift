@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecraftKit
 
 @Suite struct ScheduleAndRetryTests {
@@ -12,7 +13,10 @@ import Testing
         for duration in [Duration.seconds(2), .seconds(10), .seconds(60)] {
             var time = Duration.zero
             var polls = 0
-            while time < duration { time += schedule.next(elapsed: time, jitter: 1); polls += 1 }
+            while time < duration {
+                time += schedule.next(elapsed: time, jitter: 1)
+                polls += 1
+            }
             #expect(time - duration <= duration * 0.25 + .milliseconds(100), "\(duration): \(time)")
             #expect(polls < 50)
         }
@@ -32,7 +36,10 @@ import Testing
             let duration = Duration.milliseconds(8000 + (i * 4000) / 63)
             var time = Duration.zero
             var polls = 0
-            while time < duration { time += schedule.next(elapsed: time, jitter: 1); polls += 1 }
+            while time < duration {
+                time += schedule.next(elapsed: time, jitter: 1)
+                polls += 1
+            }
             pollCounts.append(polls)
             lags.append((time - duration) / duration)
         }

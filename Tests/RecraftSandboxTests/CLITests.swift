@@ -60,9 +60,12 @@ final class CLITests: XCTestCase {
 
     func testFaultAndRateLimitOptions() async throws {
         let fault = #"{"kind":"bodyCode","status":455,"path":"/api/v1/jobs/recordInfo"}"#
-        try await runSandbox(signal: SIGTERM, extraArguments: [
-            "--fault", fault, "--rate-limit", "/api/v1/jobs/createTask=1/60000", "--rate-limit-retry-after",
-        ]) { baseURL in
+        try await runSandbox(
+            signal: SIGTERM,
+            extraArguments: [
+                "--fault", fault, "--rate-limit", "/api/v1/jobs/createTask=1/60000", "--rate-limit-retry-after"
+            ]
+        ) { baseURL in
             let info = try await HTTP.get("\(baseURL)/api/v1/jobs/recordInfo?taskId=none").json()
             XCTAssertEqual(info.int("code"), 455)
             let body: [String: Any] = ["model": "recraft/crisp-upscale", "input": ["image": "http://127.0.0.1:1/a.png"]]

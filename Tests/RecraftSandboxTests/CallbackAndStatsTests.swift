@@ -3,6 +3,7 @@
 
 import Foundation
 import XCTest
+
 @testable import RecraftSandbox
 
 final class CallbackAndStatsTests: XCTestCase {
@@ -11,9 +12,12 @@ final class CallbackAndStatsTests: XCTestCase {
         defer { receiver.stop() }
         try await withSandbox({ $0.webhookSecret = "s3cret" }) { sandbox in
             let url = try await MarketTests.upload(sandbox, try TestImages.png(TestImages.gradient(width: 8, height: 8)))
-            let created = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/jobs/createTask", [
-                "model": "recraft/crisp-upscale", "callBackUrl": "\(receiver.baseURL)/kie/cb?token=abc", "input": ["image": url],
-            ]).json()
+            let created = try await HTTP.postJSON(
+                "\(sandbox.baseURL)/api/v1/jobs/createTask",
+                [
+                    "model": "recraft/crisp-upscale", "callBackUrl": "\(receiver.baseURL)/kie/cb?token=abc", "input": ["image": url]
+                ]
+            ).json()
             let taskId = try XCTUnwrap(created.object("data")?.string("taskId"))
             let requests = await receiver.waitForRequests(1)
             let callback = try XCTUnwrap(requests.first)
@@ -47,13 +51,17 @@ final class CallbackAndStatsTests: XCTestCase {
         let receiver = try TestHTTPServer()
         defer { receiver.stop() }
         try await withSandbox { sandbox in
-            _ = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/jobs/createTask", [
-                "model": "recraft/remove-background", "callBackUrl": receiver.baseURL + "/m",
-                "input": ["image": "http://10.1.2.3/in.png"],
-            ])
-            _ = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/recraft/upscale", [
-                "image_url": "\(sandbox.baseURL)/files/missing.png", "callBackUrl": receiver.baseURL + "/d",
-            ])
+            _ = try await HTTP.postJSON(
+                "\(sandbox.baseURL)/api/v1/jobs/createTask",
+                [
+                    "model": "recraft/remove-background", "callBackUrl": receiver.baseURL + "/m",
+                    "input": ["image": "http://10.1.2.3/in.png"]
+                ])
+            _ = try await HTTP.postJSON(
+                "\(sandbox.baseURL)/api/v1/recraft/upscale",
+                [
+                    "image_url": "\(sandbox.baseURL)/files/missing.png", "callBackUrl": receiver.baseURL + "/d"
+                ])
             let requests = await receiver.waitForRequests(2)
             XCTAssertEqual(requests.count, 2)
             for request in requests {
@@ -77,14 +85,17 @@ final class CallbackAndStatsTests: XCTestCase {
     func testStatsCountEverythingAndReset() async throws {
         try await withSandbox { sandbox in
             let url = try await MarketTests.upload(sandbox, try TestImages.png(TestImages.gradient(width: 8, height: 8)))
-            let created = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/jobs/createTask",
-                                                  ["model": "recraft/crisp-upscale", "input": ["image": url]]).json()
+            let created = try await HTTP.postJSON(
+                "\(sandbox.baseURL)/api/v1/jobs/createTask",
+                ["model": "recraft/crisp-upscale", "input": ["image": url]]
+            ).json()
             let taskId = try XCTUnwrap(created.object("data")?.string("taskId"))
             _ = try await MarketTests.pollToEnd(sandbox, taskId, every: .milliseconds(20))
             _ = try await HTTP.get(url, bearer: nil)
             _ = try await HTTP.get(url, bearer: "leaked")
-            _ = try await HTTP.postMultipart("\(sandbox.baseURL)/v1/images/crispUpscale",
-                                             file: ("image", "a.png", "image/png", try TestImages.png(TestImages.gradient(width: 32, height: 32))))
+            _ = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/v1/images/crispUpscale",
+                file: ("image", "a.png", "image/png", try TestImages.png(TestImages.gradient(width: 32, height: 32))))
 
             let stats = sandbox.stats()
             XCTAssertEqual(stats.uploads, 1)
@@ -128,10 +139,12 @@ final class CallbackAndStatsTests: XCTestCase {
         }
         defer { receiver.stop() }
         let sandbox = try await Sandbox.start()
-        _ = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/jobs/createTask", [
-            "model": "recraft/crisp-upscale", "callBackUrl": receiver.baseURL + "/slow",
-            "input": ["image": "http://127.0.0.1:1/in.png"],
-        ])
+        _ = try await HTTP.postJSON(
+            "\(sandbox.baseURL)/api/v1/jobs/createTask",
+            [
+                "model": "recraft/crisp-upscale", "callBackUrl": receiver.baseURL + "/slow",
+                "input": ["image": "http://127.0.0.1:1/in.png"]
+            ])
         _ = await receiver.waitForRequests(1)
         let started = ContinuousClock.now
         await sandbox.shutdown()

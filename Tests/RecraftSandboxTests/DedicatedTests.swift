@@ -2,6 +2,7 @@
 
 import Foundation
 import XCTest
+
 @testable import RecraftSandbox
 
 final class DedicatedTests: XCTestCase {
@@ -30,8 +31,10 @@ final class DedicatedTests: XCTestCase {
     func testUpscaleScale2JPGSucceeds() async throws {
         try await withSandbox { sandbox in
             let url = try await MarketTests.upload(sandbox, try TestImages.png(TestImages.gradient(width: 30, height: 20)))
-            let created = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/recraft/upscale",
-                                                  ["image_url": url, "scale": 2, "format": "JPG"]).json()
+            let created = try await HTTP.postJSON(
+                "\(sandbox.baseURL)/api/v1/recraft/upscale",
+                ["image_url": url, "scale": 2, "format": "JPG"]
+            ).json()
             XCTAssertEqual(created.int("code"), 200)
             XCTAssertEqual(created.string("msg"), "success")
             let taskId = try XCTUnwrap(created.object("data")?.string("taskId"))
@@ -71,8 +74,9 @@ final class DedicatedTests: XCTestCase {
 
             // An input that cannot be fetched: creation failed (3).
             let missing = try await HTTP.postJSON("\(base)/upscale", ["image_url": "\(sandbox.baseURL)/files/nope.png"]).json()
-            let failed = try await Self.pollToEnd(sandbox, path: "/api/v1/recraft/upscale",
-                                                  try XCTUnwrap(missing.object("data")?.string("taskId")))
+            let failed = try await Self.pollToEnd(
+                sandbox, path: "/api/v1/recraft/upscale",
+                try XCTUnwrap(missing.object("data")?.string("taskId")))
             XCTAssertEqual(failed.int("status"), 3)
             XCTAssertEqual(failed.int("errorCode"), 422)
             XCTAssertTrue(failed.string("errorMessage")?.contains("could not fetch image") == true)
@@ -80,8 +84,9 @@ final class DedicatedTests: XCTestCase {
             // An input that breaks the limits: failed (2).
             let small = try await MarketTests.upload(sandbox, try TestImages.png(TestImages.gradient(width: 64, height: 64)), name: "s.png")
             let tooSmall = try await HTTP.postJSON("\(base)/remove-background", ["image_url": small]).json()
-            let rejected = try await Self.pollToEnd(sandbox, path: "/api/v1/recraft/remove-background",
-                                                    try XCTUnwrap(tooSmall.object("data")?.string("taskId")))
+            let rejected = try await Self.pollToEnd(
+                sandbox, path: "/api/v1/recraft/remove-background",
+                try XCTUnwrap(tooSmall.object("data")?.string("taskId")))
             XCTAssertEqual(rejected.int("status"), 2)
             XCTAssertTrue(rejected.string("errorMessage")?.contains("64x64") == true)
         }
@@ -96,7 +101,7 @@ final class DedicatedTests: XCTestCase {
                 ("upscale", ["image_url": "http://127.0.0.1/a.png", "format": "GIF"]),
                 ("upscale", ["scale": 2]),
                 ("remove-background", ["image_url": "http://127.0.0.1/a.png", "output_format": "JPG"]),
-                ("remove-background", ["image_url": "http://127.0.0.1/a.png", "callBackUrl": "not a url"]),
+                ("remove-background", ["image_url": "http://127.0.0.1/a.png", "callBackUrl": "not a url"])
             ]
             for (path, body) in bodies {
                 let reply = try await HTTP.postJSON("\(base)/\(path)", body).json()

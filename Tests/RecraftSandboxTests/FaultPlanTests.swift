@@ -1,6 +1,7 @@
 // The fault plan's matching and counting, without a network.
 
 import XCTest
+
 @testable import RecraftSandbox
 
 final class FaultPlanTests: XCTestCase {

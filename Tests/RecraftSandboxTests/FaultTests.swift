@@ -2,6 +2,7 @@
 
 import Foundation
 import XCTest
+
 @testable import RecraftSandbox
 
 final class FaultTests: XCTestCase {
@@ -42,7 +43,8 @@ final class FaultTests: XCTestCase {
     func testResetTruncateAndMalformedJSON() async throws {
         try await withSandbox { sandbox in
             let request = "GET /sandbox/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-            let info = "GET /api/v1/jobs/recordInfo?taskId=x HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nAuthorization: Bearer k\r\n"
+            let info =
+                "GET /api/v1/jobs/recordInfo?taskId=x HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nAuthorization: Bearer k\r\n"
                 + "Connection: close\r\n\r\n"
             try sandbox.addFault(SandboxFault(.resetConnection, path: "/api/v1/jobs/recordInfo", times: 1))
             XCTAssertEqual(TestHTTPServer.rawExchange(port: sandbox.port, info), "", "no reply at all")
@@ -87,8 +89,9 @@ final class FaultTests: XCTestCase {
 
             let (_, done) = try await MarketTests.pollToEnd(sandbox, taskId)
             let resultJson = try XCTUnwrap(done.string("resultJson"))
-            let result = try XCTUnwrap(((try JSONSerialization.jsonObject(with: Data(resultJson.utf8)) as? [String: Any])?["resultUrls"]
-                as? [String])?.first)
+            let result = try XCTUnwrap(
+                ((try JSONSerialization.jsonObject(with: Data(resultJson.utf8)) as? [String: Any])?["resultUrls"]
+                    as? [String])?.first)
             try sandbox.addFault(SandboxFault(.httpStatus, path: "/files/results/*", times: 1, status: 404))
             let gone = try await HTTP.get(result, bearer: nil)
             XCTAssertEqual(gone.status, 404)
@@ -98,7 +101,8 @@ final class FaultTests: XCTestCase {
     }
 
     func testRateLimitDropsWith429AndTheAdminEndpoint() async throws {
-        try await withSandbox({ $0.rateLimits = [SandboxRateLimit(path: "/api/v1/jobs/createTask", limit: 2, windowMs: 60_000, retryAfter: true)] }) { sandbox in
+        try await withSandbox({ $0.rateLimits = [SandboxRateLimit(path: "/api/v1/jobs/createTask", limit: 2, windowMs: 60_000, retryAfter: true)] }) {
+            sandbox in
             var codes = [Int]()
             for _ in 0..<3 { codes.append(try await HTTP.postJSON(sandbox.baseURL + createPath, createBody(sandbox)).status) }
             XCTAssertEqual(codes, [200, 200, 429])
@@ -108,8 +112,9 @@ final class FaultTests: XCTestCase {
             let admin = sandbox.baseURL + "/sandbox/faults"
             let listed = try await HTTP.get(admin, bearer: nil).json()
             XCTAssertEqual((listed["rateLimits"] as? [Any])?.count, 1)
-            let added = try await HTTP.send("POST", admin, headers: ["Content-Type": "application/json"],
-                                            body: Array(#"{"kind":"bodyCode","status":455,"path":"/api/v1/jobs/recordInfo"}"#.utf8), bearer: nil)
+            let added = try await HTTP.send(
+                "POST", admin, headers: ["Content-Type": "application/json"],
+                body: Array(#"{"kind":"bodyCode","status":455,"path":"/api/v1/jobs/recordInfo"}"#.utf8), bearer: nil)
             XCTAssertEqual((try added.json()["faults"] as? [Any])?.count, 1)
             let maintenance = try await HTTP.get(sandbox.baseURL + "/api/v1/jobs/recordInfo?taskId=x").json()
             XCTAssertEqual(maintenance.int("code"), 455)

@@ -1,6 +1,7 @@
 // The in-memory file store's budget.
 
 import XCTest
+
 @testable import RecraftSandbox
 
 final class FileStoreTests: XCTestCase {

@@ -1,6 +1,7 @@
 // SHA-256 against FIPS 180-2 examples, HMAC-SHA256 against RFC 4231.
 
 import XCTest
+
 @testable import RecraftSandbox
 
 final class HMACTests: XCTestCase {
@@ -49,10 +50,11 @@ final class HMACTests: XCTestCase {
         )
         // Test case 6: a key longer than the block is hashed first.
         XCTAssertEqual(
-            hex(HMACSHA256.authenticationCode(
-                key: [UInt8](repeating: 0xaa, count: 131),
-                message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)
-            )),
+            hex(
+                HMACSHA256.authenticationCode(
+                    key: [UInt8](repeating: 0xaa, count: 131),
+                    message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)
+                )),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         )
         XCTAssertEqual(bytes(hex: "0b0b").count, 2)

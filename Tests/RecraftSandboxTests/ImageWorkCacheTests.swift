@@ -1,6 +1,7 @@
 // Memoized image work: same job and input, same bytes; anything else computed afresh.
 
 import XCTest
+
 @testable import RecraftSandbox
 
 final class ImageWorkCacheTests: XCTestCase {

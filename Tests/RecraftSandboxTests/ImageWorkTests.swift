@@ -1,10 +1,12 @@
 // Codecs and image operations, without a network.
 
 import XCTest
+
+@testable import RecraftSandbox
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import RecraftSandbox
 
 final class ImageWorkTests: XCTestCase {
     func testCodecsRoundTripEveryFormat() throws {
@@ -92,8 +94,10 @@ final class RootElementReader: NSObject, XMLParserDelegate {
     var rootAttributes = [String: String]()
     var paths = 0
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String]
+    ) {
         if root == nil { (root, rootAttributes) = (name, attributes) }
         if name == "path" { paths += 1 }
     }

@@ -3,11 +3,14 @@
 
 import Foundation
 import XCTest
+
 @testable import RecraftSandbox
 
 final class MarketTests: XCTestCase {
     /// Polls recordInfo until a terminal state; returns every distinct state seen, in order, and the last record.
-    static func pollToEnd(_ sandbox: Sandbox, _ taskId: String, every interval: Duration = .milliseconds(5))
+    static func pollToEnd(
+        _ sandbox: Sandbox, _ taskId: String, every interval: Duration = .milliseconds(5)
+    )
         async throws -> (states: [String], record: [String: Any])
     {
         var states = [String]()
@@ -37,9 +40,11 @@ final class MarketTests: XCTestCase {
         try await withSandbox({ $0.taskDuration = .milliseconds(400) }) { sandbox in
             let input = try TestImages.png(TestImages.gradient(width: 24, height: 16))
             let url = try await Self.upload(sandbox, input)
-            let created = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/jobs/createTask", [
-                "model": "recraft/crisp-upscale", "input": ["image": url],
-            ])
+            let created = try await HTTP.postJSON(
+                "\(sandbox.baseURL)/api/v1/jobs/createTask",
+                [
+                    "model": "recraft/crisp-upscale", "input": ["image": url]
+                ])
             XCTAssertEqual(created.status, 200)
             let body = try created.json()
             XCTAssertEqual(body.int("code"), 200)
@@ -102,8 +107,10 @@ final class MarketTests: XCTestCase {
 
     func testNoUserAgentGetsCloudflare1010() async throws {
         try await withSandbox { sandbox in
-            let reply = TestHTTPServer.rawExchange(port: sandbox.port, "GET /api/v1/jobs/recordInfo?taskId=x HTTP/1.1\r\n"
-                + "Host: 127.0.0.1\r\nAuthorization: Bearer k\r\nConnection: close\r\n\r\n")
+            let reply = TestHTTPServer.rawExchange(
+                port: sandbox.port,
+                "GET /api/v1/jobs/recordInfo?taskId=x HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nAuthorization: Bearer k\r\nConnection: close\r\n\r\n")
             XCTAssertTrue(reply.hasPrefix("HTTP/1.1 403"), reply)
             XCTAssertTrue(reply.lowercased().contains("content-type: text/plain"), reply)
             XCTAssertTrue(reply.hasSuffix("error code: 1010"), reply)
@@ -117,11 +124,13 @@ final class MarketTests: XCTestCase {
                 ("recraft/remove-background", tooSmall, "shortest side must be at least 256"),
                 ("recraft/crisp-upscale", "https://example.com/in.png", "could not fetch image"),
                 ("recraft/crisp-upscale", "\(sandbox.baseURL)/files/uploads/none.png", "HTTP 404"),
-                ("recraft/crisp-upscale", "http://127.0.0.1:1/in.png", "could not fetch image"),
+                ("recraft/crisp-upscale", "http://127.0.0.1:1/in.png", "could not fetch image")
             ]
             for testCase in cases {
-                let created = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/jobs/createTask",
-                                                      ["model": testCase.model, "input": ["image": testCase.image]]).json()
+                let created = try await HTTP.postJSON(
+                    "\(sandbox.baseURL)/api/v1/jobs/createTask",
+                    ["model": testCase.model, "input": ["image": testCase.image]]
+                ).json()
                 let taskId = try XCTUnwrap(created.object("data")?.string("taskId"), "\(created)")
                 let (states, record) = try await Self.pollToEnd(sandbox, taskId)
                 XCTAssertEqual(states.last, "fail")
@@ -134,9 +143,12 @@ final class MarketTests: XCTestCase {
 
     func testMessageKeyQuirkAndDataURLRefusal() async throws {
         try await withSandbox({ $0.useMessageKey = true }) { sandbox in
-            let reply = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/jobs/createTask", [
-                "model": "recraft/crisp-upscale", "input": ["image": "data:image/png;base64,AAAA"],
-            ]).json()
+            let reply = try await HTTP.postJSON(
+                "\(sandbox.baseURL)/api/v1/jobs/createTask",
+                [
+                    "model": "recraft/crisp-upscale", "input": ["image": "data:image/png;base64,AAAA"]
+                ]
+            ).json()
             XCTAssertEqual(reply.int("code"), 422)
             XCTAssertNil(reply["msg"])
             XCTAssertTrue(reply.string("message")?.contains("URL") == true)
@@ -146,8 +158,10 @@ final class MarketTests: XCTestCase {
     func testRemoveBackgroundResultHasTransparency() async throws {
         try await withSandbox { sandbox in
             let url = try await Self.upload(sandbox, try TestImages.png(TestImages.subjectOnWhite()))
-            let created = try await HTTP.postJSON("\(sandbox.baseURL)/api/v1/jobs/createTask",
-                                                  ["model": "recraft/remove-background", "input": ["image": url]]).json()
+            let created = try await HTTP.postJSON(
+                "\(sandbox.baseURL)/api/v1/jobs/createTask",
+                ["model": "recraft/remove-background", "input": ["image": url]]
+            ).json()
             let taskId = try XCTUnwrap(created.object("data")?.string("taskId"))
             let (_, record) = try await Self.pollToEnd(sandbox, taskId)
             let resultJson = try XCTUnwrap(record.string("resultJson"))

@@ -1,6 +1,7 @@
 // The multipart parser, without a network: well-formed bodies, quirks, hostile input.
 
 import XCTest
+
 @testable import RecraftSandbox
 
 final class MultipartTests: XCTestCase {
@@ -13,8 +14,10 @@ final class MultipartTests: XCTestCase {
     }
 
     func testParsesFieldsAndFiles() throws {
-        let body = Array(("--XyZ\r\nContent-Disposition: form-data; name=\"uploadPath\"\r\n\r\nimages/in\r\n"
-            + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a;b.png\"\r\nContent-Type: image/png\r\n\r\n").utf8)
+        let body =
+            Array(
+                ("--XyZ\r\nContent-Disposition: form-data; name=\"uploadPath\"\r\n\r\nimages/in\r\n"
+                    + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a;b.png\"\r\nContent-Type: image/png\r\n\r\n").utf8)
             + [0, 1, 2, 13, 10, 45, 45, 3] + Array("\r\n--XyZ--\r\n".utf8)
         let parts = try Multipart.parse(body, boundary: "XyZ")
         XCTAssertEqual(parts.count, 2)
@@ -28,7 +31,7 @@ final class MultipartTests: XCTestCase {
     func testMalformedBodiesAreErrorsNotTraps() {
         let cases = [
             "", "--XyZ", "--XyZ\r\n", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end",
-            "--XyZ\r\nno header end", "--XyZgarbage", "nothing here", "--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--",
+            "--XyZ\r\nno header end", "--XyZgarbage", "nothing here", "--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--"
         ]
         for text in cases {
             XCTAssertThrowsError(try Multipart.parse(Array(text.utf8), boundary: "XyZ"), "should reject: \(text.debugDescription)")

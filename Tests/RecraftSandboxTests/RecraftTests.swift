@@ -2,10 +2,12 @@
 
 import Foundation
 import XCTest
+
+@testable import RecraftSandbox
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import RecraftSandbox
 
 final class RecraftTests: XCTestCase {
     /// The result bytes of a successful reply, by URL or b64_json.
@@ -28,17 +30,19 @@ final class RecraftTests: XCTestCase {
         try await withSandbox { sandbox in
             let png = try TestImages.png(TestImages.gradient(width: 40, height: 32))
             for field in ["image", "file"] {
-                let reply = try await HTTP.postMultipart("\(sandbox.baseURL)/v1/images/crispUpscale",
-                                                         file: (field, "in.png", "image/png", png))
+                let reply = try await HTTP.postMultipart(
+                    "\(sandbox.baseURL)/v1/images/crispUpscale",
+                    file: (field, "in.png", "image/png", png))
                 XCTAssertEqual(try reply.json().int("credits"), 4)
                 let bytes = try await Self.resultBytes(reply)
                 XCTAssertEqual(ImageFormat.sniff(bytes), .webp, "lossless WebP by default")
                 let image = try ImageCodec.decode(bytes)
                 XCTAssertEqual([image.width, image.height], [160, 128])
             }
-            let b64 = try await HTTP.postMultipart("\(sandbox.baseURL)/v1/images/crispUpscale",
-                                                   fields: [("response_format", "b64_json"), ("image_format", "png")],
-                                                   file: ("image", "in.png", "image/png", png))
+            let b64 = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/v1/images/crispUpscale",
+                fields: [("response_format", "b64_json"), ("image_format", "png")],
+                file: ("image", "in.png", "image/png", png))
             let b64Bytes = try await Self.resultBytes(b64)
             XCTAssertEqual(ImageFormat.sniff(b64Bytes), .png)
             XCTAssertEqual(sandbox.stats().syncRequests, 3)
@@ -51,8 +55,9 @@ final class RecraftTests: XCTestCase {
             let url = try await MarketTests.upload(sandbox, jpeg, name: "in.jpg")
             let dataURL = "data:image/jpeg;base64," + Data(jpeg).base64EncodedString()
             for (source, format) in [(url, "url"), (dataURL, "b64_json")] {
-                let reply = try await HTTP.postJSON("\(sandbox.baseURL)/v1/images/removeBackground",
-                                                    ["image_url": source, "response_format": format, "image_format": "png"])
+                let reply = try await HTTP.postJSON(
+                    "\(sandbox.baseURL)/v1/images/removeBackground",
+                    ["image_url": source, "response_format": format, "image_format": "png"])
                 XCTAssertEqual(try reply.json().int("credits"), 10)
                 let image = try ImageCodec.decode(try await Self.resultBytes(reply))
                 XCTAssertEqual([image.width, image.height], [300, 260])
@@ -62,8 +67,9 @@ final class RecraftTests: XCTestCase {
             // Another loopback server hosts the input.
             let origin = try TestHTTPServer { _ in (200, "image/jpeg", jpeg) }
             defer { origin.stop() }
-            let creative = try await HTTP.postJSON("\(sandbox.baseURL)/v1/images/creativeUpscale",
-                                                   ["image_url": "\(origin.baseURL)/in.jpg"])
+            let creative = try await HTTP.postJSON(
+                "\(sandbox.baseURL)/v1/images/creativeUpscale",
+                ["image_url": "\(origin.baseURL)/in.jpg"])
             XCTAssertEqual(try creative.json().int("credits"), 250)
             let image = try ImageCodec.decode(try await Self.resultBytes(creative))
             XCTAssertEqual([image.width, image.height], [1200, 1040])
@@ -73,8 +79,9 @@ final class RecraftTests: XCTestCase {
     func testVectorizeReturnsSVGThatParses() async throws {
         try await withSandbox { sandbox in
             let png = try TestImages.png(TestImages.subjectOnWhite(width: 256, height: 256))
-            let reply = try await HTTP.postMultipart("\(sandbox.baseURL)/v1/images/vectorize",
-                                                     file: ("image", "in.png", "image/png", png))
+            let reply = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/v1/images/vectorize",
+                file: ("image", "in.png", "image/png", png))
             let url = try XCTUnwrap(try reply.json().object("image")?.string("url"))
             let download = try await HTTP.get(url, bearer: nil)
             XCTAssertEqual(download.header("Content-Type"), "image/svg+xml")
@@ -106,8 +113,9 @@ final class RecraftTests: XCTestCase {
             let message = try XCTUnwrap(try tooNarrow.json().string("message"))
             XCTAssertTrue(message.contains("16x300") && message.contains("32"), message)
 
-            let badOption = try await HTTP.postMultipart(crisp, fields: [("response_format", "xml")],
-                                                         file: ("image", "a.png", "image/png", png), bearer: "k")
+            let badOption = try await HTTP.postMultipart(
+                crisp, fields: [("response_format", "xml")],
+                file: ("image", "a.png", "image/png", png), bearer: "k")
             XCTAssertEqual(badOption.status, 400)
             XCTAssertTrue(try badOption.json().string("message")?.contains("response_format") == true)
 
@@ -119,8 +127,9 @@ final class RecraftTests: XCTestCase {
             XCTAssertEqual(noImage.status, 400)
 
             let unsafe = Array("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".utf8)
-            let svg = try await HTTP.postMultipart("\(sandbox.baseURL)/v1/images/removeBackground",
-                                                   file: ("image", "a.svg", "image/svg+xml", unsafe), bearer: "k")
+            let svg = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/v1/images/removeBackground",
+                file: ("image", "a.svg", "image/svg+xml", unsafe), bearer: "k")
             XCTAssertEqual(svg.status, 400)
             XCTAssertTrue(svg.text.contains("unsafe SVG"))
         }
@@ -130,12 +139,13 @@ final class RecraftTests: XCTestCase {
         try await withSandbox { sandbox in
             let png = try TestImages.png(TestImages.gradient(width: 256, height: 256))
             let expectations: [(path: String, credits: Int, side: Int)] = [
-                ("generativeUpscale", 250, 1024), ("clarityUpscale", 4, 1024), ("removeBackground", 10, 256),
+                ("generativeUpscale", 250, 1024), ("clarityUpscale", 4, 1024), ("removeBackground", 10, 256)
             ]
             for expectation in expectations {
-                let reply = try await HTTP.postMultipart("\(sandbox.baseURL)/recraft/v1/images/\(expectation.path)",
-                                                         fields: [("response_format", "url")],
-                                                         file: ("file", "in.png", "image/png", png))
+                let reply = try await HTTP.postMultipart(
+                    "\(sandbox.baseURL)/recraft/v1/images/\(expectation.path)",
+                    fields: [("response_format", "url")],
+                    file: ("file", "in.png", "image/png", png))
                 XCTAssertEqual(try reply.json().int("credits"), expectation.credits)
                 let bytes = try await Self.resultBytes(reply)
                 XCTAssertEqual(ImageFormat.sniff(bytes), .png)
@@ -143,15 +153,18 @@ final class RecraftTests: XCTestCase {
             }
             // 32 px is fine on the official crisp, too small for the mirror (256 minimum).
             let small = try TestImages.png(TestImages.gradient(width: 64, height: 64))
-            let official = try await HTTP.postMultipart("\(sandbox.baseURL)/v1/images/crispUpscale",
-                                                        file: ("image", "s.png", "image/png", small))
+            let official = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/v1/images/crispUpscale",
+                file: ("image", "s.png", "image/png", small))
             XCTAssertEqual(official.status, 200)
-            let mirror = try await HTTP.postMultipart("\(sandbox.baseURL)/recraft/v1/images/clarityUpscale",
-                                                      file: ("file", "s.png", "image/png", small))
+            let mirror = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/recraft/v1/images/clarityUpscale",
+                file: ("file", "s.png", "image/png", small))
             XCTAssertEqual(mirror.status, 400)
             XCTAssertTrue(mirror.text.contains("256"), mirror.text)
-            let unauthorised = try await HTTP.postMultipart("\(sandbox.baseURL)/recraft/v1/images/clarityUpscale",
-                                                            file: ("file", "s.png", "image/png", small), bearer: nil)
+            let unauthorised = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/recraft/v1/images/clarityUpscale",
+                file: ("file", "s.png", "image/png", small), bearer: nil)
             XCTAssertEqual(unauthorised.status, 401)
             XCTAssertEqual(unauthorised.text, "request unauthorized")
         }
@@ -161,8 +174,9 @@ final class RecraftTests: XCTestCase {
         try await withSandbox({ $0.syncDelay = .milliseconds(150) }) { sandbox in
             let png = try TestImages.png(TestImages.gradient(width: 32, height: 32))
             let started = ContinuousClock.now
-            let reply = try await HTTP.postMultipart("\(sandbox.baseURL)/v1/images/crispUpscale",
-                                                     file: ("image", "in.png", "image/png", png))
+            let reply = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/v1/images/crispUpscale",
+                file: ("image", "in.png", "image/png", png))
             XCTAssertEqual(reply.status, 200)
             XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(150))
         }

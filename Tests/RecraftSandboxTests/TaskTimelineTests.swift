@@ -1,6 +1,7 @@
 // The task state machine, on a fake clock.
 
 import XCTest
+
 @testable import RecraftSandbox
 
 final class TaskTimelineTests: XCTestCase {

@@ -2,6 +2,7 @@
 
 import Foundation
 import XCTest
+
 @testable import RecraftSandbox
 
 final class UploadTests: XCTestCase {
@@ -31,15 +32,18 @@ final class UploadTests: XCTestCase {
 
             // Re-using the name overwrites.
             let other = try TestImages.png(TestImages.gradient(width: 4, height: 4))
-            _ = try await HTTP.postMultipart("\(sandbox.baseURL)/api/file-stream-upload",
-                                             fields: [("uploadPath", "a/b"), ("fileName", "x.png")],
-                                             file: ("file", "x.png", "image/png", other))
+            _ = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/api/file-stream-upload",
+                fields: [("uploadPath", "a/b"), ("fileName", "x.png")],
+                file: ("file", "x.png", "image/png", other))
             let downloaded = try await HTTP.get(url, bearer: nil).body
             XCTAssertEqual(downloaded, other)
 
             // No fileName: a random one, with the extension of what was sent.
-            let random = try await HTTP.postMultipart("\(sandbox.baseURL)/api/file-stream-upload", fields: [("uploadPath", "r")],
-                                                      file: ("file", "x", "image/png", png)).json()
+            let random = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/api/file-stream-upload", fields: [("uploadPath", "r")],
+                file: ("file", "x", "image/png", png)
+            ).json()
             XCTAssertTrue(random.object("data")?.string("fileName")?.hasSuffix(".png") == true)
             XCTAssertEqual(sandbox.stats().uploads, 3)
         }
@@ -48,9 +52,11 @@ final class UploadTests: XCTestCase {
     func testOddFileNamesGiveUsableURLs() async throws {
         try await withSandbox { sandbox in
             for name in ["my photo #1.png", "100%;ü?.png", "a%41.png"] {
-                let reply = try await HTTP.postMultipart("\(sandbox.baseURL)/api/file-stream-upload",
-                                                         fields: [("uploadPath", "odd dir"), ("fileName", name)],
-                                                         file: ("file", "a.png", "image/png", [7, 8, 9])).json()
+                let reply = try await HTTP.postMultipart(
+                    "\(sandbox.baseURL)/api/file-stream-upload",
+                    fields: [("uploadPath", "odd dir"), ("fileName", name)],
+                    file: ("file", "a.png", "image/png", [7, 8, 9])
+                ).json()
                 let data = try XCTUnwrap(reply.object("data"))
                 XCTAssertEqual(data.string("fileName"), name)
                 let url = try XCTUnwrap(data.string("downloadUrl"))
@@ -67,8 +73,10 @@ final class UploadTests: XCTestCase {
 
     func testOlderShapeCarriesFileUrlOnly() async throws {
         try await withSandbox({ $0.omitUploadDownloadURL = true }) { sandbox in
-            let reply = try await HTTP.postMultipart("\(sandbox.baseURL)/api/file-stream-upload", fields: [("uploadPath", "p")],
-                                                     file: ("file", "a.png", "image/png", [1, 2, 3])).json()
+            let reply = try await HTTP.postMultipart(
+                "\(sandbox.baseURL)/api/file-stream-upload", fields: [("uploadPath", "p")],
+                file: ("file", "a.png", "image/png", [1, 2, 3])
+            ).json()
             let data = try XCTUnwrap(reply.object("data"))
             XCTAssertNil(data["downloadUrl"])
             let url = try XCTUnwrap(data.string("fileUrl"))
@@ -83,8 +91,10 @@ final class UploadTests: XCTestCase {
             let png = try TestImages.png(TestImages.gradient(width: 5, height: 5))
             let dataURL = "data:image/png;base64," + Data(png).base64EncodedString()
             for payload in [dataURL, Data(png).base64EncodedString()] {
-                let reply = try await HTTP.postJSON("\(sandbox.baseURL)/api/file-base64-upload",
-                                                    ["base64Data": payload, "uploadPath": "b64"]).json()
+                let reply = try await HTTP.postJSON(
+                    "\(sandbox.baseURL)/api/file-base64-upload",
+                    ["base64Data": payload, "uploadPath": "b64"]
+                ).json()
                 let url = try XCTUnwrap(reply.object("data")?.string("downloadUrl"), "\(reply)")
                 let downloaded = try await HTTP.get(url, bearer: nil).body
                 XCTAssertEqual(downloaded, png)
@@ -92,8 +102,10 @@ final class UploadTests: XCTestCase {
             // A URL upload from another loopback server.
             let origin = try TestHTTPServer { _ in (200, "image/png", png) }
             defer { origin.stop() }
-            let reply = try await HTTP.postJSON("\(sandbox.baseURL)/api/file-url-upload",
-                                                ["fileUrl": "\(origin.baseURL)/pic.png", "uploadPath": "u", "fileName": "pic.png"]).json()
+            let reply = try await HTTP.postJSON(
+                "\(sandbox.baseURL)/api/file-url-upload",
+                ["fileUrl": "\(origin.baseURL)/pic.png", "uploadPath": "u", "fileName": "pic.png"]
+            ).json()
             let url = try XCTUnwrap(reply.object("data")?.string("downloadUrl"), "\(reply)")
             let downloaded = try await HTTP.get(url, bearer: nil).body
             XCTAssertEqual(downloaded, png)
@@ -104,8 +116,9 @@ final class UploadTests: XCTestCase {
     func testUploadErrors() async throws {
         try await withSandbox({ $0.apiKey = "k" }) { sandbox in
             let stream = "\(sandbox.baseURL)/api/file-stream-upload"
-            let unauthorised = try await HTTP.postMultipart(stream, fields: [("uploadPath", "p")],
-                                                            file: ("file", "a", "image/png", [1]), bearer: "bad")
+            let unauthorised = try await HTTP.postMultipart(
+                stream, fields: [("uploadPath", "p")],
+                file: ("file", "a", "image/png", [1]), bearer: "bad")
             XCTAssertEqual(unauthorised.status, 401)
             XCTAssertEqual(try unauthorised.json().int("code"), 401)
             let cases: [HTTPResult] = [
@@ -113,13 +126,16 @@ final class UploadTests: XCTestCase {
                 try await HTTP.postMultipart(stream, file: ("file", "a", "image/png", [1]), bearer: "k"),
                 try await HTTP.postMultipart(stream, fields: [("uploadPath", "/lead")], file: ("file", "a", "image/png", [1]), bearer: "k"),
                 try await HTTP.postMultipart(stream, fields: [("uploadPath", "a/../b")], file: ("file", "a", "image/png", [1]), bearer: "k"),
-                try await HTTP.postMultipart(stream, fields: [("uploadPath", "p"), ("fileName", "x/y")],
-                                             file: ("file", "a", "image/png", [1]), bearer: "k"),
-                try await HTTP.send("POST", stream, headers: ["Content-Type": "multipart/form-data; boundary=zz"],
-                                    body: Array("--zz\r\ngarbage".utf8), bearer: "k"),
+                try await HTTP.postMultipart(
+                    stream, fields: [("uploadPath", "p"), ("fileName", "x/y")],
+                    file: ("file", "a", "image/png", [1]), bearer: "k"),
+                try await HTTP.send(
+                    "POST", stream, headers: ["Content-Type": "multipart/form-data; boundary=zz"],
+                    body: Array("--zz\r\ngarbage".utf8), bearer: "k"),
                 try await HTTP.postJSON("\(sandbox.baseURL)/api/file-base64-upload", ["base64Data": "@@@", "uploadPath": "p"], bearer: "k"),
-                try await HTTP.postJSON("\(sandbox.baseURL)/api/file-url-upload",
-                                        ["fileUrl": "https://example.com/a.png", "uploadPath": "p"], bearer: "k"),
+                try await HTTP.postJSON(
+                    "\(sandbox.baseURL)/api/file-url-upload",
+                    ["fileUrl": "https://example.com/a.png", "uploadPath": "p"], bearer: "k")
             ]
             for (index, reply) in cases.enumerated() {
                 XCTAssertEqual(reply.status, 400, "case \(index): \(reply.text)")
@@ -132,8 +148,9 @@ final class UploadTests: XCTestCase {
     func testBodyOverTheCapIs413() async throws {
         try await withSandbox { sandbox in
             let big = [UInt8](repeating: 0x41, count: Sandbox.maxBodyBytes + 1)
-            let reply = try await HTTP.send("POST", "\(sandbox.baseURL)/api/file-base64-upload",
-                                            headers: ["Content-Type": "application/json"], body: big)
+            let reply = try await HTTP.send(
+                "POST", "\(sandbox.baseURL)/api/file-base64-upload",
+                headers: ["Content-Type": "application/json"], body: big)
             XCTAssertEqual(reply.status, 413)
         }
     }

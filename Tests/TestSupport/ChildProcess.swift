@@ -65,7 +65,10 @@ public final class ChildProcess: @unchecked Sendable {
             guard pid > 0, waitStatus == nil else { return false }
             var status: Int32 = 0
             let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { waitStatus = status; return false }
+            if reaped == pid {
+                waitStatus = status
+                return false
+            }
             return reaped == 0
         }
     }

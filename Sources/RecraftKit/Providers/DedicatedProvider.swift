@@ -64,7 +64,8 @@ struct DedicatedProvider: Provider {
             // The seed and kie's real dedicated APIs disagree on which of 2 and 3 means
             // "creation failed"; either way the job failed, and the provider's text says why.
             let code = (data["errorCode"]?.string).flatMap { $0.isEmpty ? nil : $0 }
-            let message = [data["errorMessage"], data["errorMsg"], data["failMsg"], data["msg"]]
+            let message =
+                [data["errorMessage"], data["errorMsg"], data["failMsg"], data["msg"]]
                 .compactMap { $0?.string }.first { !$0.isEmpty } ?? "no reason given"
             return .failed(RecraftError(.jobFailed, "the task failed at \(service) (status \(status)): \(message)", providerCode: code))
         default:

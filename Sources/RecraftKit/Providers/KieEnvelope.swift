@@ -15,7 +15,8 @@ struct KieEnvelope {
             throw error
         }
         guard let json, json.object != nil else {
-            throw RecraftError(.protocolError,
+            throw RecraftError(
+                .protocolError,
                 "\(service) sent a reply that is not a JSON object (HTTP \(response.status), \(response.body.count) bytes)",
                 httpStatus: response.status)
         }
@@ -36,20 +37,21 @@ struct KieEnvelope {
     static func bodyError(code: Int, message: String, httpStatus: Int?, service: String, keyVariable: String?) -> RecraftError {
         let said = message.isEmpty ? "\(service) answered code \(code)" : "\(service) answered code \(code): \(message)"
         let keyHint = keyVariable.map { "check the API key (\($0) or \"api_key\")" } ?? "check the API key"
-        let (errorCode, advice): (RecraftError.Code, String) = switch code {
-        case 401: (.authentication, keyHint)
-        case 402: (.insufficientCredits, "top up the account's credits, then submit again")
-        case 404: (.notFound, "check the base URL and the task id")
-        case 422 where message == "recordInfo is null": (.notFound, "the provider does not know this task id; check it, or the key it was created with")
-        case 422: (.invalidArgument, "fix the request; resending it unchanged will fail again")
-        case 429: (.rateLimited, "too many requests: wait and submit again, or lower concurrency")
-        case 433: (.rateLimited, "this key's usage cap is reached: raise it in the provider's console or use another key")
-        case 455: (.providerUnavailable, "the provider is in maintenance: try again later")
-        case 500: (.providerUnavailable, "the provider had an internal error: try again later")
-        case 501: (.jobFailed, "the provider could not generate the result")
-        case 505: (.unsupported, "the provider has disabled this feature")
-        default: (.protocolError, "an undocumented code; try again later")
-        }
+        let (errorCode, advice): (RecraftError.Code, String) =
+            switch code {
+            case 401: (.authentication, keyHint)
+            case 402: (.insufficientCredits, "top up the account's credits, then submit again")
+            case 404: (.notFound, "check the base URL and the task id")
+            case 422 where message == "recordInfo is null": (.notFound, "the provider does not know this task id; check it, or the key it was created with")
+            case 422: (.invalidArgument, "fix the request; resending it unchanged will fail again")
+            case 429: (.rateLimited, "too many requests: wait and submit again, or lower concurrency")
+            case 433: (.rateLimited, "this key's usage cap is reached: raise it in the provider's console or use another key")
+            case 455: (.providerUnavailable, "the provider is in maintenance: try again later")
+            case 500: (.providerUnavailable, "the provider had an internal error: try again later")
+            case 501: (.jobFailed, "the provider could not generate the result")
+            case 505: (.unsupported, "the provider has disabled this feature")
+            default: (.protocolError, "an undocumented code; try again later")
+            }
         return RecraftError(errorCode, "\(said); \(advice)", httpStatus: httpStatus, providerCode: String(code))
     }
 
@@ -66,17 +68,19 @@ struct KieEnvelope {
         }
         let text = said.isEmpty ? "\(service) answered HTTP \(status)" : "\(service) answered HTTP \(status): \(said)"
         if status == 403 && said.contains("1010") {
-            return RecraftError(.authentication, "\(text); Cloudflare blocked the client (error 1010), not the key: keep the default user_agent", httpStatus: status)
+            return RecraftError(
+                .authentication, "\(text); Cloudflare blocked the client (error 1010), not the key: keep the default user_agent", httpStatus: status)
         }
         let code = HTTPStatus.code(status, otherwise: .invalidArgument)
-        let advice: String? = switch code {
-        case .authentication: "check the API key (\(keyVariable ?? "api_key"))"
-        case .insufficientCredits: "top up the account's credits"
-        case .notFound: "check the base URL"
-        case .rateLimited: "wait and try again"
-        case .providerUnavailable: "try again later"
-        default: nil
-        }
+        let advice: String? =
+            switch code {
+            case .authentication: "check the API key (\(keyVariable ?? "api_key"))"
+            case .insufficientCredits: "top up the account's credits"
+            case .notFound: "check the base URL"
+            case .rateLimited: "wait and try again"
+            case .providerUnavailable: "try again later"
+            default: nil
+            }
         return RecraftError(code, advice.map { "\(text); \($0)" } ?? text, httpStatus: status)
     }
 
@@ -89,7 +93,8 @@ struct KieEnvelope {
             throw RecraftError(.protocolError, "\(preset.serviceName) accepted the task but sent no taskId", httpStatus: response.status)
         }
         guard TaskIdentifier.isValid(taskId) else {
-            throw RecraftError(.protocolError, "\(preset.serviceName) sent a taskId that is too long or holds control characters or a slash", httpStatus: response.status)
+            throw RecraftError(
+                .protocolError, "\(preset.serviceName) sent a taskId that is too long or holds control characters or a slash", httpStatus: response.status)
         }
         return taskId
     }

@@ -7,7 +7,7 @@ enum KieUpload {
         var http = HTTPRequest(.post, configuration.uploadURL + "/api/file-stream-upload")
         http.body = .multipart([
             MultipartPart(name: "file", content: .file(file, fileName: uniqueName(for: file.fileName))),
-            MultipartPart(name: "uploadPath", content: .text(configuration.uploadPath)),
+            MultipartPart(name: "uploadPath", content: .text(configuration.uploadPath))
         ])
         return http
     }

@@ -48,8 +48,10 @@ struct MarketProvider: Provider {
         case "fail", "failed", "error":
             let code = data["failCode"]?.string.flatMap { $0.isEmpty ? nil : $0 }
             let message = data["failMsg"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "no reason given"
-            return .failed(RecraftError(.jobFailed, "the task failed at \(service)" + (code.map { " (code \($0))" } ?? "") + ": \(message)",
-                                        providerCode: code))
+            return .failed(
+                RecraftError(
+                    .jobFailed, "the task failed at \(service)" + (code.map { " (code \($0))" } ?? "") + ": \(message)",
+                    providerCode: code))
         default:
             // A state the dialect does not define: keep polling (the job's deadline bounds it).
             return .running(detail: state.isEmpty ? "unknown" : state)

@@ -50,9 +50,10 @@ extension Provider {
 /// strings and the journal: short, printable, no slash.
 enum TaskIdentifier {
     static func isValid(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 256 && id.unicodeScalars.allSatisfy { scalar in
-            scalar != "/" && scalar != "\\" && !scalar.properties.generalCategory.isControlOrFormat
-        }
+        !id.isEmpty && id.utf8.count <= 256
+            && id.unicodeScalars.allSatisfy { scalar in
+                scalar != "/" && scalar != "\\" && !scalar.properties.generalCategory.isControlOrFormat
+            }
     }
 }
 

@@ -23,8 +23,9 @@ struct RecraftProvider: Provider {
             }
             // The official spec names the field `image`; the mirrors' docs say `file`.
             let field = preset == .recraftMirror ? "file" : "image"
-            http.body = .multipart([MultipartPart(name: field, content: .file(file, fileName: file.fileName))]
-                + fields.map { MultipartPart(name: $0.0, content: .text($0.1)) })
+            http.body = .multipart(
+                [MultipartPart(name: field, content: .file(file, fileName: file.fileName))]
+                    + fields.map { MultipartPart(name: $0.0, content: .text($0.1)) })
         case .url(let url):
             var body: [String: JSONValue] = ["image_url": .string(url)]
             for (name, value) in fields { body[name] = .string(value) }
@@ -36,7 +37,8 @@ struct RecraftProvider: Provider {
     }
 
     func status(taskId: String, operation: Operation, through api: ProviderAPI) async throws(RecraftError) -> TaskStatus {
-        throw RecraftError(.unsupported,
+        throw RecraftError(
+            .unsupported,
             "\(preset.rawValue) is synchronous: it keeps no task to look up later, so a job cannot be reopened by id; submit it again")
     }
 
@@ -76,20 +78,22 @@ struct RecraftProvider: Provider {
         let status = response.status
         var said = String(response.bodyText.prefix(500)).trimmed
         if response.contentType.contains("json") || said.hasPrefix("{"), let json = JSONValue.parse(response.body) {
-            said = [json["message"], json["error"]?["message"], json["error"], json["detail"], json["code"]]
+            said =
+                [json["message"], json["error"]?["message"], json["error"], json["detail"], json["code"]]
                 .compactMap { $0?.string }.first { !$0.isEmpty } ?? said
         }
         let text = "\(service) answered HTTP \(status)" + (said.isEmpty ? "" : ": \(said)")
         let requestId = response.headers["x-recraft-requestid"].map { " (request id \($0))" } ?? ""
         let code = HTTPStatus.code(status, otherwise: .invalidInput)
-        let advice = switch code {
-        case .authentication: "check the API key (\(keyVariable ?? "api_key"))"
-        case .insufficientCredits: "top up the account's API units"
-        case .notFound: "check the base URL"
-        case .rateLimited: "wait and try again (Recraft allows 5 requests per second)"
-        case .providerUnavailable: "try again later"
-        default: "fix the input or options; resending it unchanged will fail again"
-        }
+        let advice =
+            switch code {
+            case .authentication: "check the API key (\(keyVariable ?? "api_key"))"
+            case .insufficientCredits: "top up the account's API units"
+            case .notFound: "check the base URL"
+            case .rateLimited: "wait and try again (Recraft allows 5 requests per second)"
+            case .providerUnavailable: "try again later"
+            default: "fix the input or options; resending it unchanged will fail again"
+            }
         var error = RecraftError(code, "\(text)\(requestId); \(advice)", httpStatus: status)
         error.retryAfter = RetryAfter.parse(response.headers["retry-after"])
         return error

@@ -52,8 +52,10 @@ final class CurlTransport: @unchecked Sendable {
     /// Runs one request. Throws `TransportError` when no reply came.
     func perform(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         guard getpid() == pid else {
-            throw TransportError(kind: .other,
-                message: "this client was created in another process (before fork()), whose connections and thread this one does not have: create a new client in this process",
+            throw TransportError(
+                kind: .other,
+                message:
+                    "this client was created in another process (before fork()), whose connections and thread this one does not have: create a new client in this process",
                 mayHaveBeenSent: false)
         }
         let transfer = Transfer(request, userAgent: userAgent)
@@ -105,7 +107,10 @@ final class CurlTransport: @unchecked Sendable {
         var waiting = Queue<Transfer>()
         while true {
             let (added, cancelled, stopping) = inbox.withLock { inbox in
-                defer { inbox.added.removeAll(); inbox.cancelled.removeAll() }
+                defer {
+                    inbox.added.removeAll()
+                    inbox.cancelled.removeAll()
+                }
                 return (inbox.added, inbox.cancelled, inbox.stopping)
             }
             waiting.append(contentsOf: added)
@@ -151,10 +156,18 @@ final class CurlTransport: @unchecked Sendable {
             transfer.release()
             // Nothing may run on after exit began (a job would journal a false end): keep
             // the request, never resumed, for the rest of the process.
-            if exiting { Lifetime.park(transfer) } else { fail(transfer, TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: true)) }
+            if exiting {
+                Lifetime.park(transfer)
+            } else {
+                fail(transfer, TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: true))
+            }
         }
         for transfer in waiting.drain() {
-            if exiting { Lifetime.park(transfer) } else { fail(transfer, TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: false)) }
+            if exiting {
+                Lifetime.park(transfer)
+            } else {
+                fail(transfer, TransportError(kind: .cancelled, message: "the client was closed", mayHaveBeenSent: false))
+            }
         }
         active.removeAll()
         curl_multi_cleanup(multi)
@@ -176,8 +189,10 @@ final class CurlTransport: @unchecked Sendable {
         if result == CURLE_OK, let easy = transfer.easy {
             var status = 0
             rk_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            outcome = .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body,
-                                            bytesWritten: transfer.bytesWritten, redirectURL: transfer.redirectURL))
+            outcome = .success(
+                HTTPResponse(
+                    status: status, headers: transfer.headers, body: transfer.body,
+                    bytesWritten: transfer.bytesWritten, redirectURL: transfer.redirectURL))
         } else {
             outcome = .failure(error(for: transfer, result))
         }
@@ -204,20 +219,24 @@ final class CurlTransport: @unchecked Sendable {
         }
         if result == CURLE_OPERATION_TIMEDOUT && transfer.request.minimumSpeed > 0 && transfer.tooSlow {
             let seconds = Double(transfer.request.stallTimeout.milliseconds) / 1000
-            return TransportError(kind: .tooSlow,
+            return TransportError(
+                kind: .tooSlow,
                 message: "\(host) sent less than \(transfer.request.minimumSpeed) bytes per second for \(seconds) s (stall_timeout_ms)", mayHaveBeenSent: sent)
         }
         if result == CURLE_OPERATION_TIMEDOUT && transfer.request.minimumSpeed > 0 && transfer.tooSlow {
             let seconds = Double(transfer.request.stallTimeout.milliseconds) / 1000
-            return TransportError(kind: .tooSlow,
+            return TransportError(
+                kind: .tooSlow,
                 message: "\(host) sent less than \(transfer.request.minimumSpeed) bytes per second for \(seconds) s (stall_timeout_ms)", mayHaveBeenSent: sent)
         }
         if transfer.cancelled.load(ordering: .relaxed) {
             return TransportError(kind: .cancelled, message: "the request was cancelled", mayHaveBeenSent: sent)
         }
         if transfer.overflowed || result == CURLE_FILESIZE_EXCEEDED {
-            return TransportError(kind: .tooLarge,
-                message: "the reply from \(host) is larger than the \(transfer.request.maxResponseBytes)-byte limit; raise max_response_bytes or max_download_bytes if it is expected",
+            return TransportError(
+                kind: .tooLarge,
+                message:
+                    "the reply from \(host) is larger than the \(transfer.request.maxResponseBytes)-byte limit; raise max_response_bytes or max_download_bytes if it is expected",
                 mayHaveBeenSent: true)
         }
         if let fileError = transfer.fileError {
@@ -225,7 +244,8 @@ final class CurlTransport: @unchecked Sendable {
         }
         switch result {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
-            return TransportError(kind: .connect, message: "could not connect to \(host) (\(detail)); check the base URL and the network", mayHaveBeenSent: false)
+            return TransportError(
+                kind: .connect, message: "could not connect to \(host) (\(detail)); check the base URL and the network", mayHaveBeenSent: false)
         case CURLE_OPERATION_TIMEDOUT:
             return TransportError(kind: .timeout, message: "\(host) did not answer in time (\(detail))", mayHaveBeenSent: sent)
         default:
@@ -264,15 +284,23 @@ struct Queue<Element> {
         guard head < items.count else { return nil }
         defer {
             head += 1
-            if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
-            else if head >= 1024 && head * 2 >= items.count { items.removeFirst(head); head = 0 }
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 1024 && head * 2 >= items.count {
+                items.removeFirst(head)
+                head = 0
+            }
         }
         return items[head]
     }
 
     /// Every element left, in order, emptying the queue.
     mutating func drain() -> [Element] {
-        defer { items = []; head = 0 }
+        defer {
+            items = []
+            head = 0
+        }
         return Array(items[head...])
     }
 }

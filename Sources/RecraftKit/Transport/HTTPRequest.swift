@@ -1,6 +1,9 @@
 /// One HTTP exchange for the transport. Built by the providers, upload and download code.
 struct HTTPRequest: Sendable {
-    enum Method: String, Sendable { case get = "GET", post = "POST" }
+    enum Method: String, Sendable {
+        case get = "GET"
+        case post = "POST"
+    }
 
     enum Body: Sendable {
         case none

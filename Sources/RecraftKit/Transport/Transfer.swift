@@ -101,7 +101,10 @@ final class Transfer: @unchecked Sendable {
 
         switch request.body {
         case .none:
-            if request.method == .post { rk_easy_setopt_long(easy, CURLOPT_POST, 1); rk_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, 0) }
+            if request.method == .post {
+                rk_easy_setopt_long(easy, CURLOPT_POST, 1)
+                rk_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, 0)
+            }
         case .bytes(let bytes, let contentType):
             headerList = curl_slist_append(headerList, "Content-Type: \(contentType)")
             rk_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
@@ -176,7 +179,10 @@ final class Transfer: @unchecked Sendable {
 
     fileprivate func receive(_ chunk: UnsafeRawBufferPointer) -> Int {
         let total = (request.destination == nil ? body.count : bytesWritten) + chunk.count
-        if total > request.maxResponseBytes { overflowed = true; return 0 }
+        if total > request.maxResponseBytes {
+            overflowed = true
+            return 0
+        }
         if fd >= 0 {
             if let error = writeAll(fd, chunk) {
                 fileError = String(cString: strerror(error))
@@ -198,7 +204,10 @@ final class Transfer: @unchecked Sendable {
         replyStarted = true
         lastActivity = .now
         let text = String(decoding: line, as: UTF8.self)
-        if text.hasPrefix("HTTP/") { headers = [:]; return }  // a new response (redirect, 100)
+        if text.hasPrefix("HTTP/") {
+            headers = [:]
+            return
+        }  // a new response (redirect, 100)
         guard let (name, value) = Self.headerField(text) else { return }
         headers[name] = value
     }

@@ -20,12 +20,14 @@ enum URLPolicy {
     /// scheme or another one, holds spaces or control characters, or is over 8 KiB.
     static func parse(_ url: String) -> Parts? {
         guard !url.isEmpty, url.utf8.count <= 8192,
-              !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else { return nil }
+            !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
+        else { return nil }
         guard let handle = curl_url() else { return nil }
         defer { curl_url_cleanup(handle) }
         guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK,
-              let scheme = part(handle, CURLUPART_SCHEME)?.lowercased(), scheme == "http" || scheme == "https",
-              let host = part(handle, CURLUPART_HOST), !host.isEmpty else { return nil }
+            let scheme = part(handle, CURLUPART_SCHEME)?.lowercased(), scheme == "http" || scheme == "https",
+            let host = part(handle, CURLUPART_HOST), !host.isEmpty
+        else { return nil }
         return Parts(scheme: scheme, host: host)
     }
 
@@ -36,7 +38,8 @@ enum URLPolicy {
             throw RecraftError(code, "\(what) \"\(url.prefix(200))\" is not an absolute URL with scheme http or https")
         }
         if parts.scheme == "http" && !allowInsecure && !isLoopback(host: parts.host) {
-            throw RecraftError(code,
+            throw RecraftError(
+                code,
                 "\(what) uses plain http to \(parts.host): it would travel unencrypted; use https, or set \"allow_insecure_http\": true")
         }
     }

@@ -2,11 +2,13 @@
 // multipart bodies and test images.
 
 import Foundation
+import XCTest
+
+@testable import RecraftSandbox
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import XCTest
-@testable import RecraftSandbox
 
 struct HTTPResult {
     var status: Int
@@ -71,13 +73,15 @@ enum HTTP {
             body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field.name)\"\r\n\r\n\(field.value)\r\n".utf8)
         }
         if let file {
-            body += Array(("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; "
-                + "filename=\"\(file.name)\"\r\nContent-Type: \(file.type)\r\n\r\n").utf8)
+            body += Array(
+                ("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; "
+                    + "filename=\"\(file.name)\"\r\nContent-Type: \(file.type)\r\n\r\n").utf8)
             body += file.bytes + Array("\r\n".utf8)
         }
         body += Array("--\(boundary)--\r\n".utf8)
-        return try await send("POST", url, headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"],
-                              body: body, bearer: bearer)
+        return try await send(
+            "POST", url, headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"],
+            body: body, bearer: bearer)
     }
 }
 
@@ -111,7 +115,9 @@ enum TestImages {
         for y in (height / 4)..<(height * 3 / 4) {
             for x in (width / 4)..<(width * 3 / 4) {
                 let o = (y * width + x) * 4
-                image.pixels[o] = 150; image.pixels[o + 1] = 20; image.pixels[o + 2] = 30
+                image.pixels[o] = 150
+                image.pixels[o + 1] = 20
+                image.pixels[o + 2] = 30
             }
         }
         return image

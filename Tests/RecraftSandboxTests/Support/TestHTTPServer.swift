@@ -4,10 +4,11 @@
 // Also a raw one-shot request, for what URLSession will not send (no User-Agent).
 
 import Foundation
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 struct RecordedRequest: Sendable {
     var method: String
@@ -25,9 +26,11 @@ final class TestHTTPServer: Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var requests: [RecordedRequest] { recorded.withLock { $0 } }
 
-    init(reply: @escaping @Sendable (RecordedRequest) -> (status: Int, contentType: String, body: [UInt8]) = { _ in
-        (200, "application/json", Array("{\"code\":200,\"msg\":\"success\"}".utf8))
-    }) throws {
+    init(
+        reply: @escaping @Sendable (RecordedRequest) -> (status: Int, contentType: String, body: [UInt8]) = { _ in
+            (200, "application/json", Array("{\"code\":200,\"msg\":\"success\"}".utf8))
+        }
+    ) throws {
         self.reply = reply
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
@@ -48,7 +51,10 @@ final class TestHTTPServer: Sendable {
         thread.start()
     }
 
-    func stop() { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
 
     /// Waits until `count` requests have arrived (or `timeout` passes).
     func waitForRequests(_ count: Int, timeout: Duration = .seconds(5)) async -> [RecordedRequest] {
