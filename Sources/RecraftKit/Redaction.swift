@@ -30,9 +30,8 @@ enum Redaction {
                 i += 1
             }
         }
-        // Cutting a multi-byte character in half is impossible here: the key is valid
-        // UTF-8, so a match starts and ends on character boundaries... except a fragment,
-        // which may end inside one; decoding repairs that with U+FFFD.
+        // A fragment may end inside a multi-byte character of the key; decoding turns what
+        // is left of that character into U+FFFD.
         return changed ? String(decoding: out, as: UTF8.self) : text
     }
 }

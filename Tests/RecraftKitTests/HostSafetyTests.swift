@@ -282,6 +282,34 @@ extension Array where Element == UInt8 {
         #expect(took < .seconds(1), "cancel took \(took)")
     }
 
+    @Test func cancelStopsDownloadsStillQueuedBehindFullConnections() async throws {
+        let sandbox = try await Sandbox.start()
+        defer { Task { await sandbox.shutdown() } }
+        let proxy = try FaultProxy.start(upstreamPort: sandbox.port)
+        defer { proxy.close() }
+        let count = CurlTransport.maxActive + 6
+        proxy.add(path: "/drip.png", .drip(head: Self.dripHead, count: 120, interval: .seconds(1)), times: count)
+        let client = try Client(json: #"{"provider": "sandbox", "base_url": "\#(sandbox.baseURL)"}"#)
+        let job = try Self.succeededJob(client, url: proxy.baseURL + "/drip.png")
+        let folder = NSTemporaryDirectory() + "queued-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let downloads = (0..<count).map { index in
+            Task { () -> RecraftError? in
+                do throws(RecraftError) { try await job.download(to: folder + "/\(index).png"); return nil } catch { return error }
+            }
+        }
+        // Wait until libcurl holds all it may: the rest are queued in the transport.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while proxy.requests("/drip.png") < CurlTransport.maxActive && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let cancelled = ContinuousClock.now
+        job.cancel()
+        var errors: [RecraftError?] = []
+        for download in downloads { errors.append(await download.value) }
+        #expect(errors.allSatisfy { $0?.code == .cancelled }, "\(errors.compactMap { $0 }.first.map(String.init(describing:)) ?? "")")
+        #expect(ContinuousClock.now - cancelled < .seconds(5), "queued downloads must end with the cancel too")
+        #expect(proxy.requests("/drip.png") <= count)
+    }
+
     @Test func redirectsToPlainHTTPAreRefused() async throws {
         let sandbox = try await Sandbox.start()
         defer { Task { await sandbox.shutdown() } }

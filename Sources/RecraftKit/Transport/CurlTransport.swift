@@ -117,10 +117,13 @@ final class CurlTransport: @unchecked Sendable {
             // A cancelled transfer ends now, not at libcurl's next progress call (which a
             // slow sender may delay by a second or more).
             for transfer in cancelled {
-                guard let easy = transfer.easy, active[easy] === transfer else { continue }
-                active[easy] = nil
-                curl_multi_remove_handle(multi, easy)
-                finish(transfer, CURLE_ABORTED_BY_CALLBACK)
+                if let easy = transfer.easy, active[easy] === transfer {
+                    active[easy] = nil
+                    curl_multi_remove_handle(multi, easy)
+                    finish(transfer, CURLE_ABORTED_BY_CALLBACK)
+                } else if waiting.remove(transfer) {
+                    finish(transfer, CURLE_ABORTED_BY_CALLBACK)  // never started: nothing was sent
+                }
             }
             if stopping || Lifetime.isExiting { break }
             while active.count < Self.maxActive, let transfer = waiting.popFirst() {
@@ -293,6 +296,13 @@ struct Queue<Element> {
             }
         }
         return items[head]
+    }
+
+    /// Takes `element` out wherever it waits; false when it is not here.
+    mutating func remove(_ element: Element) -> Bool where Element: AnyObject {
+        guard let index = items[head...].firstIndex(where: { $0 === element }) else { return false }
+        items.remove(at: index)
+        return true
     }
 
     /// Every element left, in order, emptying the queue.
