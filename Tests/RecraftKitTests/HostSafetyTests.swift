@@ -295,7 +295,10 @@ extension Array where Element == UInt8 {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let downloads = (0..<count).map { index in
             Task { () -> RecraftError? in
-                do throws(RecraftError) { try await job.download(to: folder + "/\(index).png"); return nil } catch { return error }
+                do throws(RecraftError) {
+                    try await job.download(to: folder + "/\(index).png")
+                    return nil
+                } catch { return error }
             }
         }
         // Wait until libcurl holds all it may: the rest are queued in the transport.
