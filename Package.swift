@@ -30,7 +30,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CImageCodecs", providers: [.apt(["libpng-dev", "libturbojpeg0-dev", "libwebp-dev"])]),
-        .target(name: "RecraftKit", dependencies: ["CCurl"], swiftSettings: strict),
+        // The shared store's embedded engine; PostgreSQL's libpq is loaded at run time instead
+        // (dlopen), so librecraft.so does not need it.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "RecraftKit", dependencies: ["CCurl", "CSQLite"], swiftSettings: strict),
         .target(name: "RecraftC", dependencies: ["RecraftKit"], swiftSettings: strict),
         // The emulator shares no wire code with the client: it must not depend on RecraftKit.
         .target(

@@ -5,14 +5,16 @@ import RecraftKit
 import Glibc
 #endif
 
-/// Lists what the client's journal (config key journal_path) holds, as JSON:
+/// Lists what the client's journal holds (the JSONL file journal_path when set, else this
+/// account's jobs in the shared store's ledger, with "live" true for those a running
+/// worker still has), as JSON:
 /// {"entries": [{"ref", "status", "provider", "operation", "image", "task_id", "results",
 /// "error"}], "problems": ["line 7: ..."]}. status is "not_sent" (safe to submit again),
 /// "uncertain" (the billed request went out and no reply was recorded), "in_flight"
 /// (reopen it with recraft_job_open and its task_id), "succeeded", "failed" or "cancelled".
 /// Lines a crash truncated are skipped and named in problems. Returns
-/// RECRAFT_ERR_INVALID_CONFIG when the client has no journal_path, RECRAFT_ERR_IO when the
-/// journal cannot be read.
+/// RECRAFT_ERR_IO when the journal cannot be read, RECRAFT_ERR_STORE_UNAVAILABLE when the
+/// store cannot.
 /// On success *json_out is the caller's; free with recraft_string_free.
 @c public func recraft_journal_list(_ client: OpaquePointer?, _ json_out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> recraft_status {
     guarded { () throws(RecraftError) in

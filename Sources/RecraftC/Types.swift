@@ -46,6 +46,9 @@ import RecraftKit
     case errNotReady = 17
     /// A bug in the library; please report it with the message.
     case errInternal = 18
+    /// The shared store (SQLite file or PostgreSQL) could not be reached: no billed request
+    /// was sent. Check the store (its path or URL is in the message) and retry.
+    case errStoreUnavailable = 19
 }
 
 /// Where a job is in its life.

@@ -70,6 +70,8 @@ struct ClientSettings: Sendable {
     var apiKey: String?
     var timeout: Double?
     var allowInsecureHTTP = false
+    /// `--store`; nil: `RECRAFT_STORE`, else the default file.
+    var store: StoreLocation?
 
     var runsEmbeddedSandbox: Bool { preset == .sandbox && baseURL == nil }
 }
@@ -81,6 +83,22 @@ struct JournalOptions: ParsableArguments {
                 + "(default: $XDG_STATE_HOME/recraft/journal.jsonl, else ~/.local/state/recraft/journal.jsonl).",
             valueName: "path"))
     var journal: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The store shared by every process on the account: rate limits, job ledger, callbacks, uploads. "
+                + "A path (SQLite, one machine), a postgresql:// URL (many machines) or \"memory\" (this process only). "
+                + "Default: $RECRAFT_STORE, else $XDG_STATE_HOME/recraft/store.sqlite3 or ~/.local/state/recraft/store.sqlite3.",
+            valueName: "store"))
+    var store: String?
+
+    /// `--store` parsed; nil when not given.
+    func storeLocation() throws -> StoreLocation? {
+        guard let store else { return nil }
+        do throws(RecraftError) { return try StoreLocation.parse(store) } catch {
+            throw ValidationError("--store: \(error.message)")
+        }
+    }
 
     /// The journal to use: `--journal`, else the default under the user's state directory.
     var path: String { journal.map(Paths.absolute) ?? Self.defaultPath }

@@ -87,6 +87,7 @@ final class ClientPool: Sendable {
             allowInsecureHTTP: options.allowInsecureHTTP)
         if let timeout = options.timeout { configuration.jobTimeout = .milliseconds(Int64(timeout * 1000)) }
         configuration.journalPath = journalPath
+        configuration.store = options.store
         return configuration
     }
 

@@ -18,18 +18,43 @@ struct JournalView {
     /// default one, and a usage error when the user named it.
     static func read(_ options: JournalOptions) throws -> JournalView {
         let path = options.path
-        guard Paths.exists(path) else {
-            if options.journal != nil {
-                throw CommandFailure("no journal at \(path): check --journal (runs record their jobs there as they go)", exitCode: .usage)
+        var view = JournalView(path: path, entries: [], sidecar: SidecarState(), problems: [])
+        if Paths.exists(path) {
+            do throws(RecraftError) {
+                let (entries, problems) = try Journal.read(path: path)
+                let sidecar = OutputSidecar.read(journal: path)
+                view = JournalView(path: path, entries: entries, sidecar: sidecar, problems: problems + sidecar.problems)
+            } catch {
+                throw CommandFailure("cannot read the journal: \(error.message)", exitCode: .someFailed)
             }
-            return JournalView(path: path, entries: [], sidecar: SidecarState(), problems: [])
+        } else if options.journal != nil {
+            throw CommandFailure("no journal at \(path): check --journal (runs record their jobs there as they go)", exitCode: .usage)
         }
+        try view.merge(ledger: options)
+        return view
+    }
+
+    /// Adds what the shared store's ledger knows: which jobs a live worker still has, and
+    /// where each stands as every process on the account recorded it. With the default
+    /// journal, the ledger's other jobs too (another process's, a Python or C program's).
+    private mutating func merge(ledger options: JournalOptions) throws {
+        let location = try options.storeLocation()
+        let ledgerEntries: [JournalEntry]
         do throws(RecraftError) {
-            let (entries, problems) = try Journal.read(path: path)
-            let sidecar = OutputSidecar.read(journal: path)
-            return JournalView(path: path, entries: entries, sidecar: sidecar, problems: problems + sidecar.problems)
+            ledgerEntries = try Ledger(location).entries()
         } catch {
-            throw CommandFailure("cannot read the journal: \(error.message)", exitCode: .someFailed)
+            // Only the JSONL journal, then; say why.
+            problems.append("the shared store is not readable (\(error.message)); showing the journal alone")
+            return
+        }
+        var index: [String: Int] = [:]
+        for (position, entry) in entries.enumerated() { index[entry.ref] = position }
+        for entry in ledgerEntries {
+            if let position = index[entry.ref] {
+                entries[position] = entry
+            } else if options.journal == nil {
+                entries.append(entry)
+            }
         }
     }
 

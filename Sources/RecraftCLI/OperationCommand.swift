@@ -70,7 +70,8 @@ struct OperationArguments: ParsableArguments {
     func run(_ operation: RecraftKit.Operation, name: String) async throws {
         try await CommandFailure.guarding(name) {
             let inputs = try BatchPlan(operation: operation, output: output, force: force).inputs(images)
-            let settings = try client.settings()
+            var settings = try client.settings()
+            settings.store = try journal.storeLocation()
             let journalPath: String? = noJournal || (settings.runsEmbeddedSandbox && journal.journal == nil) ? nil : journal.path
             if journalPath != nil { try journal.prepare() }
             let pool = try await ClientPool.start(settings, journalPath: journalPath)

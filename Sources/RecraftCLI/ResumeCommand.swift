@@ -65,7 +65,11 @@ struct ResumeCommand: AsyncParsableCommand {
             let view = try JournalView.read(journal)
             view.problems.forEach { Console.error("recraft: note: \($0)") }
             if !forget.isEmpty { return try forget(in: view) }
-            let plan = ResumePlan(journal: view, baseURL: baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
+            var plan = ResumePlan(journal: view, baseURL: baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
+            if !plan.running.isEmpty && !batch.quiet {
+                Console.error("recraft: \(plan.running.count) job(s) belong to a worker that is still running; left to it")
+            }
+            try await claim(&plan, view: view)
             plan.unresumable.forEach { Console.error("recraft: cannot resume \($0)") }
             plan.uncertain.forEach { Console.error("recraft: " + uncertainAdvice($0.entry, $0.record)) }
             guard !plan.items.isEmpty else {
@@ -85,7 +89,9 @@ struct ResumeCommand: AsyncParsableCommand {
     }
 
     private func run(_ plan: ResumePlan, journalPath: String) async throws {
-        let settings = ClientSettings(preset: .kie, baseURL: baseURL, apiKey: apiKey, timeout: timeout, allowInsecureHTTP: allowInsecureHTTP)
+        let settings = ClientSettings(
+            preset: .kie, baseURL: baseURL, apiKey: apiKey, timeout: timeout, allowInsecureHTTP: allowInsecureHTTP,
+            store: try journal.storeLocation())
         let pool = try await ClientPool.start(settings, journalPath: journalPath)
         // A missing key is said once, naming its variable, rather than once per job.
         for endpoint in Set(plan.items.map(\.endpoint)) {
@@ -107,6 +113,40 @@ struct ResumeCommand: AsyncParsableCommand {
         summary.advice(recording: .journal(journal)).forEach { Console.error("recraft: \($0)") }
         if summary.exitCode != .success { throw summary.exitCode }
         if !plan.uncertain.isEmpty || !plan.unresumable.isEmpty { throw ExitCode.someFailed }
+    }
+
+    /// Makes this process the worker of each ledger job it is about to resume, so that
+    /// two resumes (or a resume and a live worker) never both act on one; a job resubmitted
+    /// is marked replaced, and one left "sending" by a dead worker is marked uncertain.
+    private func claim(_ plan: inout ResumePlan, view: JournalView) async throws {
+        let byRef = Dictionary(view.entries.map { ($0.ref, $0) }, uniquingKeysWith: { $1 })
+        guard byRef.values.contains(where: { $0.scope != nil }) else { return }
+        let location = try journal.storeLocation()
+        let ledger: Ledger
+        do throws(RecraftError) { ledger = try Ledger(location) } catch {
+            throw CommandFailure("cannot resume: \(error.message)", exitCode: .someFailed)
+        }
+        var kept: [WorkItem] = []
+        for item in plan.items {
+            guard let ref = item.resumedRef, let entry = byRef[ref], entry.scope != nil else {
+                kept.append(item)
+                continue
+            }
+            do throws(RecraftError) {
+                guard try await ledger.takeOver(entry) else {
+                    plan.running.append(entry)
+                    continue
+                }
+                if item.action == .submit { try await ledger.markReplaced(entry) }
+                kept.append(item)
+            } catch {
+                throw CommandFailure("cannot resume: \(error.message)", exitCode: .someFailed)
+            }
+        }
+        plan.items = kept
+        for (entry, _) in plan.uncertain where entry.scope != nil {
+            if (try? await ledger.takeOver(entry)) == true { try? await ledger.markUncertain(entry) }
+        }
     }
 
     private func uncertainAdvice(_ entry: JournalEntry, _ record: OutputRecord?) -> String {

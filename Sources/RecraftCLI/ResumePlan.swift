@@ -13,6 +13,8 @@ import RecraftKit
 struct ResumePlan {
     var items: [WorkItem] = []
     var uncertain: [(entry: JournalEntry, record: OutputRecord?)] = []
+    /// Jobs a worker that is still running has: left to it.
+    var running: [JournalEntry] = []
     /// Entries that cannot be resumed, with why.
     var unresumable: [String] = []
 
@@ -40,6 +42,10 @@ struct ResumePlan {
                 consumed.insert(index)
                 record = plans[index].record
                 planKey = plans[index].key
+            }
+            if entry.live && !entry.isTerminal {
+                running.append(entry)
+                continue
             }
             switch entry.status {
             case .inFlight:

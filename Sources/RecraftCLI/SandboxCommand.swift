@@ -58,6 +58,14 @@ struct SandboxCommand: AsyncParsableCommand {
             valueName: "rule"))
     var rateLimits: [String] = []
 
+    @Option(
+        name: .customLong("limits"),
+        help: ArgumentHelp(
+            "\"documented\": enforce every limit the real providers document, at once (kie: 20 createTask per 10 s, "
+                + "10 recordInfo per s; Recraft: 5 requests per s and 100 per minute), besides any --rate-limit.",
+            valueName: "set"))
+    var limits: String?
+
     @Flag(name: .customLong("rate-limit-retry-after"), help: "Rate-limited replies carry Retry-After.")
     var rateLimitRetryAfter = false
 
@@ -72,6 +80,9 @@ struct SandboxCommand: AsyncParsableCommand {
         if apiKey?.isEmpty == true { throw ValidationError("--api-key must not be empty") }
         _ = try parsedFaults()
         _ = try parsedRateLimits()
+        if let limits, limits != "documented", limits != "none" {
+            throw ValidationError("--limits takes \"documented\" (or \"none\"), got \(limits)")
+        }
     }
 
     private func parsedFaults() throws -> [SandboxFault] {
@@ -94,7 +105,7 @@ struct SandboxCommand: AsyncParsableCommand {
             return SandboxRateLimit(
                 path: String(parts[0]), limit: numbers[0], windowMs: numbers[1],
                 retryAfter: rateLimitRetryAfter)
-        }
+        } + (limits == "documented" ? SandboxRateLimit.documented(retryAfter: rateLimitRetryAfter) : [])
     }
 
     func run() async throws {

@@ -77,6 +77,7 @@ struct StatusCommand: AsyncParsableCommand {
     /// Reopens the task and waits for the provider's first answer (or the end, with --wait).
     private func ask(taskId: String, operation: RecraftKit.Operation, entry: JournalEntry?, view: JournalView) async throws -> Job {
         var settings = try client.settings()
+        settings.store = try journal.storeLocation()
         if let entry, client.provider == nil, let preset = entry.provider.flatMap(Preset.init(rawValue:)) { settings.preset = preset }
         let record = entry.flatMap { view.sidecar.jobs[$0.ref]?.record }
         if settings.baseURL == nil { settings.baseURL = record?.baseURL }

@@ -6,9 +6,15 @@ extension Client: ProviderAPI {
     /// here: callers wrap it in `retrying`, which knows whether a resend is safe.
     func call(_ request: HTTPRequest, kind: RequestKind) async throws(RecraftError) -> HTTPResponse {
         let limiter = limiter(for: kind)
-        let ticket = try await limiter?.acquire(before: Deadline.current)
+        // A billed request's slot was taken before its "sending" record (see Job.submit).
+        let held = kind == .submit ? HeldSlot.current : nil
+        var ticket = held
+        if ticket == nil { ticket = try await limiter?.acquire(before: Deadline.current) }
         defer { if let ticket { limiter?.finished(ticket) } }
         var request = request
+        if let limiter, let ticket {
+            request.onSent = { connectTime in limiter.sent(ticket, connectTime: connectTime) }
+        }
         request.headers.append(("Authorization", "Bearer \(configuration.apiKey)"))
         request.headers.append(("Accept", "application/json"))
         request.connectTimeout = configuration.connectTimeout
@@ -69,6 +75,13 @@ extension Client: ProviderAPI {
             return try KieUpload.decode(response, keyVariable: configuration.provider.apiKeyVariable)
         }
     }
+}
+
+/// The rate-limit slot the current task already holds for its billed request: the job
+/// takes it before it records "sending", so a grant never waits behind that record and a
+/// crash while waiting for the grant leaves the job "not sent", not "uncertain".
+enum HeldSlot {
+    @TaskLocal static var current: RateLimiter.Ticket?
 }
 
 /// What a request does, which decides its rate limit, its timeouts and whether resending

@@ -8,6 +8,29 @@ public struct CallbackOutcome: Sendable {
     public let error: RecraftError?
 }
 
+extension CallbackOutcome {
+    /// As recorded in the store.
+    var json: JSONValue {
+        .object([
+            "state": .string(state.description),
+            "results": .array(results.compactMap { if case .url(let url) = $0 { .string(url) } else { nil } }),
+            "error": error.map { .object(["code": .number(Double($0.code.rawValue)), "message": .string($0.message)]) } ?? .null
+        ])
+    }
+
+    init?(json text: String, taskId: String) {
+        guard let value = JSONValue.parse(Array(text.utf8)), let name = value["state"]?.string else { return nil }
+        let states: [JobState] = [.succeeded, .failed, .cancelled, .running]
+        guard let state = states.first(where: { $0.description == name }) else { return nil }
+        self.taskId = taskId
+        self.state = state
+        self.results = value["results"]?.array?.compactMap { $0.string.map(JobResult.url) } ?? []
+        self.error = value["error"]?["message"]?.string.map { message in
+            RecraftError(RecraftError.Code(rawValue: Int32(clamping: value["error"]?["code"]?.int ?? 10)), message)
+        }
+    }
+}
+
 extension Client {
     /// How far a callback's timestamp may be from now before it is taken for a replay.
     static let callbackTolerance: Int = 300
@@ -42,10 +65,51 @@ extension Client {
         case .succeeded(let results): outcome = CallbackOutcome(taskId: taskId, state: .succeeded, results: results, error: nil)
         case .failed(let error): outcome = CallbackOutcome(taskId: taskId, state: .failed, results: [], error: redacted(error))
         }
-        if outcome.state.isTerminal, let job = liveJob(taskId: taskId) {
-            job.handle(.callback(state: outcome.state, results: outcome.results, error: outcome.error))
+        let local = liveJob(taskId: taskId)
+        if outcome.state.isTerminal {
+            local?.handle(.callback(state: outcome.state, results: outcome.results, error: outcome.error))
+            // For a job waited on in another process or on another machine.
+            do throws(RecraftError) {
+                try store.recordCallback(scope: scope, taskId: taskId, outcome: outcome.json.serialized())
+            } catch where local != nil {
+                // This process had the job: it ended here, whatever the store says.
+            }
         }
         return outcome
+    }
+
+    /// While jobs are live, reads the outcomes other processes recorded for them, four
+    /// times a second: a callback received anywhere ends the job here within a second.
+    func watchCallbacks() {
+        let start = callbackWatch.withLock { watching -> Bool in
+            defer { watching = true }
+            return !watching
+        }
+        guard start else { return }
+        Task.detached { [weak self] in
+            var seq: Int64?
+            while let client = self {
+                if !client.hasLiveJobs {
+                    let stop = client.callbackWatch.withLock { watching -> Bool in
+                        if !client.hasLiveJobs { watching = false }
+                        return !watching
+                    }
+                    if stop { return }
+                }
+                do throws(RecraftError) {
+                    if seq == nil { seq = try await client.store.latestCallback(scope: client.scope) }
+                    let (outcomes, latest) = try await client.store.callbacksSince(scope: client.scope, seq: seq ?? 0)
+                    seq = latest
+                    for (taskId, text) in outcomes {
+                        guard let job = client.liveJob(taskId: taskId), let outcome = CallbackOutcome(json: text, taskId: taskId) else { continue }
+                        job.handle(.callback(state: outcome.state, results: outcome.results, error: outcome.error))
+                    }
+                } catch {
+                    // The store is down: the poll fallback still ends the jobs.
+                }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     /// Callbacks are small; anything bigger is refused before it is parsed.

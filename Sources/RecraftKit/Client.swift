@@ -16,20 +16,34 @@ public final class Client: Sendable {
     let submitLimiter: RateLimiter?
     let pollLimiter: RateLimiter?
     let journal: Journal?
+    /// What this client shares with every process on its account (see `Store`).
+    let store: Store
+    /// This account's rows in the store.
+    let scope: String
     /// How long this provider's tasks take, per operation, for the poll schedule.
     let durations = DurationStats()
     /// Where `Job.onEnd` handlers run: one at a time, off Swift's cooperative pool.
     let callbackQueue = DispatchQueue(label: "recraft-callbacks")
     /// Jobs with a task id that have not ended, so a callback can complete them at once.
     private let liveJobs = Mutex<[String: WeakJob]>([:])
+    /// Whether `watchCallbacks` runs.
+    let callbackWatch = Mutex(false)
 
     public init(_ configuration: Configuration) throws(RecraftError) {
         try configuration.validate()
         self.configuration = configuration
         self.transportBox = Mutex(try CurlTransport(userAgent: configuration.userAgent))
         self.provider = configuration.provider.provider
-        submitLimiter = configuration.submitRateLimit.map { RateLimiter(count: $0.count, window: $0.window) }
-        pollLimiter = configuration.pollRateLimit.map { RateLimiter(count: $0.count, window: $0.window) }
+        let store = Store.at(try configuration.resolvedStore())
+        let scope = configuration.resolvedScope
+        self.store = store
+        self.scope = scope
+        let limiter = { (limits: [RateLimit], kind: String) -> RateLimiter? in
+            limits.isEmpty
+                ? nil : RateLimiter(limits: limits, kind: kind, store: store, scope: scope, requestTimeout: configuration.requestTimeout)
+        }
+        submitLimiter = limiter(configuration.submitRateLimits, "submit")
+        pollLimiter = limiter(configuration.pollRateLimits, "poll")
         journal = try configuration.journalPath.map { path throws(RecraftError) in try Journal(path: path) }
     }
 
@@ -37,9 +51,12 @@ public final class Client: Sendable {
     /// and a note for each line that could not be read. After a crash, reopen the
     /// `.inFlight` entries by task id; `.notSent` ones are safe to submit again;
     /// `.uncertain` ones may exist at the provider (check before submitting again).
+    ///
+    /// With `journal_path` it reads that JSONL journal; otherwise this account's rows of
+    /// the shared store's ledger, written by every process on the account.
     public func journalEntries() throws(RecraftError) -> (entries: [JournalEntry], problems: [String]) {
         guard let path = configuration.journalPath else {
-            throw RecraftError(.invalidConfig, "this client has no journal: set \"journal_path\" in the config")
+            return (try store.ledgerEntries(scope: scope), [])
         }
         return try Journal.read(path: path)
     }
@@ -109,7 +126,10 @@ public final class Client: Sendable {
 
     func register(_ job: Job, taskId: String) {
         liveJobs.withLock { $0[taskId] = WeakJob(job) }
+        watchCallbacks()
     }
+
+    var hasLiveJobs: Bool { liveJobs.withLock { !$0.isEmpty } }
 
     func unregister(taskId: String) {
         _ = liveJobs.withLock { $0.removeValue(forKey: taskId) }

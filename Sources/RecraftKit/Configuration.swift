@@ -40,11 +40,18 @@ public struct Configuration: Sendable {
     public var maxDownloadBytes: Int = 512 << 20
     /// `http://` is refused except on loopback unless this is set.
     public var allowInsecureHTTP: Bool = false
-    /// Client-side limits shared by every job of a client, so a batch stays within the
-    /// provider's documented limits instead of being dropped with 429. nil: no limit.
-    /// kie: 20 createTask per 10 s and 10 recordInfo per s; Recraft: 5 requests per s.
-    public var submitRateLimit: (count: Int, window: Duration)?
-    public var pollRateLimit: (count: Int, window: Duration)?
+    /// Client-side limits on creates and on polls, kept together by every client on the
+    /// same account and store, so a batch stays within the provider's documented limits
+    /// instead of being dropped with 429. Empty: no limit. kie: 20 createTask per 10 s and
+    /// 10 recordInfo per s; Recraft: 5 requests per s and 100 per minute.
+    public var submitRateLimits: [RateLimit] = []
+    public var pollRateLimits: [RateLimit] = []
+    /// Where the limits, the job ledger, callback outcomes and the upload cache are
+    /// shared. nil: `RECRAFT_STORE`, else the SQLite file in the per-user state folder.
+    public var store: StoreLocation?
+    /// Which rows of the store are this account's. nil: derived from the provider, the
+    /// base URL and a hash of the API key. Give several keys of one account the same scope.
+    public var storeScope: String?
     public var journalPath: String?
     public var webhookSecret: String?
 
@@ -70,7 +77,7 @@ public struct Configuration: Sendable {
         let local = provider == .sandbox || Self.isLoopback(self.baseURL)
         pollInitial = local ? .milliseconds(100) : .seconds(2)
         pollMax = local ? .seconds(2) : .seconds(15)
-        (submitRateLimit, pollRateLimit) = provider.defaultRateLimits
+        (submitRateLimits, pollRateLimits) = provider.defaultRateLimits
     }
 
     /// Checks what a Swift caller could set to something unsafe; `Client` calls it, and so
@@ -100,14 +107,29 @@ public struct Configuration: Sendable {
         guard maxResponseBytes >= 1024, maxDownloadBytes >= 1024 else {
             throw RecraftError(.invalidConfig, "max_response_bytes and max_download_bytes must be at least 1024")
         }
-        for (name, limit) in [("submit_rate_limit", submitRateLimit), ("poll_rate_limit", pollRateLimit)] {
-            guard let limit else { continue }
-            guard (1...RateLimiter.largestCount).contains(limit.count), limit.window > .zero,
-                limit.window <= .milliseconds(RateLimiter.longestWindow)
-            else {
-                throw RecraftError(.invalidConfig, "\(name) must allow 1 to \(RateLimiter.largestCount) requests per window of 1 ms to 1 day")
+        for (name, limits) in [("submit_rate_limit", submitRateLimits), ("poll_rate_limit", pollRateLimits)] {
+            for limit in limits {
+                guard (1...RateLimit.largestCount).contains(limit.count), limit.window > .zero,
+                    limit.window <= .milliseconds(RateLimit.longestWindow)
+                else {
+                    throw RecraftError(.invalidConfig, "\(name) must allow 1 to \(RateLimit.largestCount) requests per window of 1 ms to 1 day")
+                }
             }
         }
+        if let storeScope, storeScope.isEmpty || storeScope.utf8.count > 200 || storeScope.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+            throw RecraftError(.invalidConfig, "store_scope must be 1 to 200 bytes of printable text")
+        }
+    }
+
+    /// The store this client uses: `store`, else `RECRAFT_STORE`, else the default file.
+    func resolvedStore() throws(RecraftError) -> StoreLocation {
+        if let store { return store }
+        return try StoreLocation.fromEnvironment()
+    }
+
+    /// This account's rows in the store.
+    var resolvedScope: String {
+        storeScope ?? StoreLocation.defaultScope(provider: provider, baseURL: baseURL, apiKey: apiKey)
     }
 
     /// What the sandbox preset sends when no key is given: the sandbox accepts any.

@@ -26,7 +26,7 @@ package enum FuzzEntry {
         _ = try? JobRequest(json: text)
         _ = ImageInfo.read(bytes)
         _ = RetryAfter.parse(text)
-        _ = try? RateLimiter.parse(text, key: "fuzz")
+        _ = try? RateLimit.parse(text, key: "fuzz")
         feedCallback(bytes)
     }
 

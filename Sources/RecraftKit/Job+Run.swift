@@ -48,13 +48,24 @@ extension Job {
         }
         if provider.isSynchronous { handle(.runningSynchronously) }
         let submission = try await client.retrying(.submit) { () async throws(RecraftError) -> Submission in
+            // A billed request goes out only after a grant and a durable "sending" record.
+            let limiter = client.submitLimiter
+            let slot = try await limiter?.acquire(before: Deadline.current)
+            defer { if let slot { limiter?.finished(slot) } }  // at the reply; a second end changes nothing
             try await journalSending()
             guard handle(.sending).contains(.send) else {
                 throw RecraftError(.cancelled, "the job was cancelled before its create request went out")
             }
             defer { handle(.sent) }
             do throws(RecraftError) {
-                return try await provider.submit(request, offer: offer, through: client)
+                let outcome: Result<Submission, RecraftError> = await HeldSlot.$current.withValue(slot) {
+                    do throws(RecraftError) {
+                        return .success(try await provider.submit(request, offer: offer, through: client))
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+                return try outcome.get()
             } catch {
                 throw RetryPolicy.afterSubmit(error)
             }

@@ -140,6 +140,10 @@ public struct JournalEntry: Sendable, Equatable {
     public var taskId: String?
     public var results: [String] = []
     public var error: String?
+    /// The account's scope in the shared store (nil for a JSONL journal's entry).
+    public var scope: String?
+    /// Owned by a worker that is still alive (its lease runs): leave it to that worker.
+    public var live = false
 
     mutating func apply(_ kind: String, _ event: JSONValue) {
         switch kind {
@@ -173,7 +177,7 @@ public struct JournalEntry: Sendable, Equatable {
         }
     }
 
-    var isTerminal: Bool { status == .succeeded || status == .failed || status == .cancelled }
+    public var isTerminal: Bool { status == .succeeded || status == .failed || status == .cancelled }
 
     /// The entry as JSON, for the C API and the bindings.
     public var json: JSONValue {
@@ -188,7 +192,8 @@ public struct JournalEntry: Sendable, Equatable {
             "callback_url": callbackURL.map(JSONValue.string) ?? .null,
             "task_id": taskId.map(JSONValue.string) ?? .null,
             "results": .array(results.map(JSONValue.string)),
-            "error": error.map(JSONValue.string) ?? .null
+            "error": error.map(JSONValue.string) ?? .null,
+            "live": .bool(live)
         ])
     }
 }

@@ -56,12 +56,13 @@ public enum Preset: String, Sendable, CaseIterable {
     }
 
     /// The provider's documented limits, kept by every client of the preset (none for the
-    /// sandbox): kie's 20 createTask per 10 s and 10 recordInfo per s, Recraft's 5 requests per s.
-    var defaultRateLimits: (submit: (count: Int, window: Duration)?, poll: (count: Int, window: Duration)?) {
+    /// sandbox): kie's 20 createTask per 10 s and 10 recordInfo per s; Recraft's 5 requests
+    /// per s and 100 images per minute, per user.
+    var defaultRateLimits: (submit: [RateLimit], poll: [RateLimit]) {
         switch dialect {
-        case _ where self == .sandbox: (nil, nil)
-        case .market, .kieRecraft: ((20, .seconds(10)), (10, .seconds(1)))
-        case .recraft: ((5, .seconds(1)), nil)
+        case _ where self == .sandbox: ([], [])
+        case .market, .kieRecraft: ([RateLimit(count: 20, window: .seconds(10))], [RateLimit(count: 10, window: .seconds(1))])
+        case .recraft: ([RateLimit(count: 5, window: .seconds(1)), RateLimit(count: 100, window: .seconds(60))], [])
         }
     }
 

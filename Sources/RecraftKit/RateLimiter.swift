@@ -1,103 +1,48 @@
 import Synchronization
 
-/// A sliding-window limit: at most `count` requests reach the provider in any `window`,
-/// shared by every job of a client. kie drops (does not queue) requests over its limit,
-/// so the client must never send them.
-///
-/// The provider counts a request when it reads it, which a busy server does a while after
-/// we wrote it, but always before it replies. So a new request may go only a `window` (and
-/// a margin) after the reply to the request `count` places before it. Until that reply is
-/// in, the limiter waits for it, checking at least every 50 ms; the one cost is that
-/// Recraft's synchronous requests, which reply once the image is done, hold their slot
-/// for their whole run.
-final class RateLimiter: Sendable {
-    let count: Int
-    let window: Duration
+/// One documented limit: at most `count` requests reach the provider in any `window`.
+public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
+    public var count: Int
+    public var window: Duration
 
-    struct Ticket: Sendable { let id: UInt64 }
-
-    enum Take {
-        case granted(Ticket)
-        case wait(ContinuousClock.Instant)
-    }
-
-    private struct Grant {
-        let id: UInt64
-        let start: ContinuousClock.Instant
-        var end: ContinuousClock.Instant?
-    }
-
-    private struct State {
-        /// The last `count` grants, oldest first.
-        var grants: [Grant] = []
-        var nextId: UInt64 = 0
-    }
-
-    private let state = Mutex(State())
-
-    /// The window plus a margin for a provider slow to read what it was sent.
-    let spacing: Duration
-
-    init(count: Int, window: Duration) {
-        self.count = max(1, count)
+    public init(count: Int, window: Duration) {
+        self.count = count
         self.window = window
-        self.spacing = window + max(.milliseconds(50), min(window * 0.03, .milliseconds(300)))
     }
 
-    /// Waits for this request's turn and takes it. Call `finished` when its reply came.
-    /// Gives up (timeout) rather than wait past `deadline`.
-    func acquire(before deadline: ContinuousClock.Instant? = nil) async throws(RecraftError) -> Ticket {
-        while true {
-            switch take(now: .now) {
-            case .granted(let ticket):
-                return ticket
-            case .wait(let until):
-                if let deadline, until > deadline {
-                    throw RecraftError(.timeout, "the rate limit's next free slot comes after the job's deadline (job_timeout_ms); the request was not sent")
-                }
-                do { try await Task.sleep(until: until, clock: .continuous) } catch {
-                    throw RecraftError(.cancelled, "cancelled while waiting for the rate limit")
-                }
-            }
-        }
+    /// The window plus a margin for clock granularity. The slot already ends when the
+    /// provider has certainly read the request (its reply, or its body on the wire plus a
+    /// round trip), so little more is needed.
+    var spacingMs: Int64 {
+        let window = self.window.milliseconds
+        return window + max(5, min(window / 100, 300))
     }
 
-    /// Grants a slot if one is free at `now`, else says when to look again.
-    func take(now: ContinuousClock.Instant) -> Take {
-        state.withLock { state in
-            if state.grants.count >= count {
-                let constraint = state.grants[state.grants.count - count]
-                guard let end = constraint.end else { return .wait(now + .milliseconds(50)) }
-                if end + spacing > now { return .wait(end + spacing) }
-            }
-            state.nextId += 1
-            state.grants.append(Grant(id: state.nextId, start: now))
-            if state.grants.count > count { state.grants.removeFirst(state.grants.count - count) }
-            return .granted(Ticket(id: state.nextId))
-        }
-    }
-
-    /// Records that the reply to `ticket` came back (or the request failed) at `now`.
-    func finished(_ ticket: Ticket, now: ContinuousClock.Instant = .now) {
-        state.withLock { state in
-            guard let index = state.grants.firstIndex(where: { $0.id == ticket.id }) else { return }
-            state.grants[index].end = now
-        }
-    }
+    public var description: String { "\(count)/\(window.milliseconds)ms" }
 
     static let longestWindow = 24 * 3600 * 1000
     static let largestCount = 1_000_000
 
-    /// Parses "20/10s", "10/1s", "5/s", "300/1m"; nil for "off". Throws for anything else.
-    static func parse(_ text: String, key: String) throws(RecraftError) -> RateLimiter? {
+    /// Parses "20/10s", "10/1s", "5/s", "300/1m", several joined by commas ("5/s, 100/1m":
+    /// each is kept); empty for "off". Throws for anything else.
+    static func parse(_ text: String, key: String) throws(RecraftError) -> [RateLimit] {
         let lower = text.lowercased().trimmed
-        if lower == "off" || lower == "none" { return nil }
-        let parts = lower.split(separator: "/")
+        if lower == "off" || lower == "none" { return [] }
+        var limits: [RateLimit] = []
+        for part in lower.split(separator: ",") {
+            limits.append(try parseOne(part.trimmed, text: text, key: key))
+        }
+        guard !limits.isEmpty else { throw RecraftError(.invalidConfig, "\(key) \"\(text)\" is empty: give a rate like \"20/10s\" or \"off\"") }
+        return limits
+    }
+
+    private static func parseOne(_ rate: String, text: String, key: String) throws(RecraftError) -> RateLimit {
+        let parts = rate.split(separator: "/")
         let units: [(String, Int)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
         guard parts.count == 2, let count = Int(parts[0]), count > 0,
             let unit = units.first(where: { parts[1].hasSuffix($0.0) })
         else {
-            throw RecraftError(.invalidConfig, "\(key) \"\(text)\" is not a rate like \"20/10s\", \"5/s\" or \"off\"")
+            throw RecraftError(.invalidConfig, "\(key) \"\(text)\" is not a rate like \"20/10s\", \"5/s, 100/1m\" or \"off\"")
         }
         let amountText = parts[1].dropLast(unit.0.count)
         let amount = amountText.isEmpty ? 1 : Int(amountText) ?? 0
@@ -109,6 +54,146 @@ final class RateLimiter: Sendable {
                 .invalidConfig,
                 "\(key) \"\(text)\" is out of range: at most \(Self.largestCount) requests per window of at most 1 day")
         }
-        return RateLimiter(count: count, window: .milliseconds(milliseconds))
+        return RateLimit(count: count, window: .milliseconds(milliseconds))
+    }
+}
+
+/// The limits of one kind of request (creates, or polls) of one account, kept together by
+/// every process and machine that shares the store. kie drops (does not queue) requests
+/// over its limit, so a request is sent only with a slot the store granted.
+///
+/// The provider counts a request when it reads it: at the latest when it replies, and for
+/// a slow synchronous request (Recraft answers once the image is done) soon after its body
+/// is on the wire. So a slot is held from its grant until then, plus the window. Waiters of
+/// this process queue here, in order; the first of them holds the process's place in the
+/// store's queue, so processes take turns too.
+final class RateLimiter: Sendable {
+    let limits: [RateLimit]
+    let kind: String
+    private let store: Store
+    private let scope: String
+    /// How long a slot may stay open without an end: the request's whole timeout.
+    private let holdMs: Int64
+
+    struct Ticket: Sendable { let id: Int64 }
+
+    private struct Waiter {
+        let id: UInt64
+        let deadline: ContinuousClock.Instant?
+        let continuation: CheckedContinuation<Result<Ticket, RecraftError>, Never>
+    }
+
+    private struct State {
+        var waiters: [Waiter] = []
+        var nextId: UInt64 = 0
+        var pumping = false
+    }
+
+    private let state = Mutex(State())
+
+    /// The longest window, which a retry after a 429 waits out.
+    var window: Duration { limits.map(\.window).max() ?? .zero }
+
+    init(limits: [RateLimit], kind: String, store: Store, scope: String, requestTimeout: Duration) {
+        self.limits = limits
+        self.kind = kind
+        self.store = store
+        self.scope = scope
+        self.holdMs = requestTimeout.milliseconds + 5000
+    }
+
+    /// Waits for this request's turn and takes it. Call `sent` when its body is on the
+    /// wire and `finished` when its reply came (or it failed). Gives up (timeout) rather
+    /// than wait past `deadline`, and (store_unavailable) when the store cannot grant it.
+    func acquire(before deadline: ContinuousClock.Instant? = nil) async throws(RecraftError) -> Ticket {
+        let id = state.withLock { state -> UInt64 in
+            state.nextId += 1
+            return state.nextId
+        }
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let start = state.withLock { state -> Bool in
+                    state.waiters.append(Waiter(id: id, deadline: deadline, continuation: continuation))
+                    defer { state.pumping = true }
+                    return !state.pumping
+                }
+                if start { Task.detached { await self.pump() } }
+            }
+        } onCancel: {
+            resolve(id, .failure(RecraftError(.cancelled, "cancelled while waiting for the rate limit")))
+        }
+        return try result.get()
+    }
+
+    /// The provider has the request's body: it counts it by a round trip from now.
+    func sent(_ ticket: Ticket, connectTime: Duration) {
+        let margin = max(25, min(2 * connectTime.milliseconds, 1000))
+        store.endSlot(scope: scope, kind: kind, ticket: ticket.id, marginMs: margin)
+    }
+
+    /// The reply to `ticket` came back (or the request failed).
+    func finished(_ ticket: Ticket) {
+        store.endSlot(scope: scope, kind: kind, ticket: ticket.id, marginMs: 0)
+    }
+
+    /// Ends the waiter `id` with `result`, if it still waits.
+    @discardableResult
+    private func resolve(_ id: UInt64, _ result: Result<Ticket, RecraftError>) -> Bool {
+        let waiter = state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(returning: result)
+        return waiter != nil
+    }
+
+    /// Asks the store for slots, one at a time, for the waiters in order, while any wait.
+    private func pump() async {
+        var place: Int64?
+        var failures = 0
+        while true {
+            let head = state.withLock { state -> Waiter? in
+                if state.waiters.isEmpty { state.pumping = false }
+                return state.waiters.first
+            }
+            guard let head else { break }
+            let decision: GrantDecision
+            do {
+                decision = try await store.tryGrant(scope: scope, kind: kind, rules: limits, waiter: place, holdMs: holdMs)
+                failures = 0
+            } catch {
+                // Fail closed: no slot, no request. Try again until the waiter's deadline.
+                failures += 1
+                let backoff = Duration.milliseconds(min(1000, 50 << min(failures, 5)))
+                if let deadline = head.deadline, ContinuousClock.now + backoff > deadline {
+                    resolve(head.id, .failure(error))
+                } else {
+                    try? await Task.sleep(for: backoff)
+                }
+                continue
+            }
+            switch decision {
+            case .granted(let ticket):
+                place = nil
+                if !resolve(head.id, .success(Ticket(id: ticket))) {
+                    // Its waiter left meanwhile: the slot was never used.
+                    store.endSlot(scope: scope, kind: kind, ticket: ticket, marginMs: 0)
+                }
+            case .wait(let delay, let waiter):
+                place = waiter
+                let until = ContinuousClock.now + .milliseconds(delay)
+                if let deadline = head.deadline, until > deadline {
+                    resolve(
+                        head.id,
+                        .failure(
+                            RecraftError(
+                                .timeout,
+                                "the rate limit's next free slot comes after the job's deadline (job_timeout_ms); the request was not sent")))
+                    continue
+                }
+                try? await Task.sleep(until: until, clock: .continuous)
+            }
+        }
+        if let place { store.leaveQueue(scope: scope, kind: kind, waiter: place) }
     }
 }

@@ -67,12 +67,15 @@ public struct RecraftError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let notReady = Code(17, "not_ready", "not ready")
         /// A bug in RecraftKit; please report it.
         public static let `internal` = Code(18, "internal", "internal error")
+        /// The shared store (`store`: SQLite file or PostgreSQL) could not be reached, so no
+        /// billed request was sent: nothing was paid. Check the store and retry.
+        public static let storeUnavailable = Code(19, "store_unavailable", "store unavailable")
 
         /// Every code, by number (1, 2, …; RECRAFT_OK is not an error).
         public static let all: [Code] = [
             .invalidArgument, .invalidConfig, .unsupported, .invalidInput, .authentication, .insufficientCredits,
             .rateLimited, .providerUnavailable, .notFound, .jobFailed, .timeout, .cancelled, .network, .io,
-            .protocolError, .submitUncertain, .notReady, .internal
+            .protocolError, .submitUncertain, .notReady, .internal, .storeUnavailable
         ]
 
         // A code is its number: the name and description follow from it.

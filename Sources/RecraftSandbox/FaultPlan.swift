@@ -87,6 +87,9 @@ final class FaultPlan: Sendable {
         let isAPI = request.endpoint.isAPI
         return state.withLock { state in
             var effects = FaultEffects()
+            // Every limit on the path must have room (Recraft: 5 per s and 100 per minute);
+            // a request refused by one is counted by none.
+            var matching: [Int] = []
             for index in state.limiters.indices {
                 let limit = state.limiters[index].limit
                 let probe = SandboxFault(.stall, path: limit.path)
@@ -98,8 +101,9 @@ final class FaultPlan: Sendable {
                     effects.rateLimited = .init(retryAfter: limit.retryAfter ? max(1, (wait + 999) / 1000) : nil)
                     return effects  // dropped: no fault rule is spent on it
                 }
-                state.limiters[index].recent.append(now)
+                matching.append(index)
             }
+            for index in matching { state.limiters[index].recent.append(now) }
             var exhausted = [Int]()
             for index in state.rules.indices {
                 let fault = state.rules[index].fault

@@ -91,6 +91,23 @@ public struct SandboxRateLimit: Sendable, Codable, Equatable {
     /// Send `Retry-After` (seconds until the window has room) with each 429.
     public var retryAfter: Bool
 
+    /// Every limit the real providers document, at once (`recraft sandbox --limits
+    /// documented`): kie's 20 createTask per 10 s and 10 recordInfo per s (Market and the
+    /// dedicated Recraft API), and Recraft's 5 requests per s and 100 per minute (its own
+    /// API and the mirror's).
+    public static func documented(retryAfter: Bool = false) -> [SandboxRateLimit] {
+        let kieCreates = ["/api/v1/jobs/createTask", "/api/v1/recraft/upscale", "/api/v1/recraft/remove-background"]
+        let kiePolls = ["/api/v1/jobs/recordInfo", "/api/v1/recraft/upscale/record-info", "/api/v1/recraft/remove-background/record-info"]
+        return kieCreates.map { SandboxRateLimit(path: $0, limit: 20, windowMs: 10_000, retryAfter: retryAfter) }
+            + kiePolls.map { SandboxRateLimit(path: $0, limit: 10, windowMs: 1000, retryAfter: retryAfter) }
+            + ["/v1/images/*", "/recraft/v1/images/*"].flatMap { path in
+                [
+                    SandboxRateLimit(path: path, limit: 5, windowMs: 1000, retryAfter: retryAfter),
+                    SandboxRateLimit(path: path, limit: 100, windowMs: 60_000, retryAfter: retryAfter)
+                ]
+            }
+    }
+
     public init(path: String, limit: Int, windowMs: Int, retryAfter: Bool = false) {
         self.path = path
         self.limit = limit

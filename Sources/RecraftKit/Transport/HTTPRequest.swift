@@ -35,6 +35,10 @@ struct HTTPRequest: Sendable {
     /// Use a new connection. libcurl silently resends a request whose reused connection
     /// turns out dead, which for a billed request could create the task twice.
     var freshConnection = false
+    /// Called on the transport's thread once the whole request body is on the wire, with
+    /// how long connecting took (a round trip, roughly): the rate limiter counts a slow
+    /// synchronous request as read by the provider from then, not from its reply.
+    var onSent: (@Sendable (_ connectTime: Duration) -> Void)?
 
     init(_ method: Method, _ url: String) {
         self.method = method

@@ -32,6 +32,8 @@ final class Transfer: @unchecked Sendable {
     private var lastActivity = ContinuousClock.now
     private var lastCounts: (Int64, Int64) = (0, 0)
     private var replyStarted = false
+    /// Whether `request.onSent` was called.
+    private var sentReported = false
     private(set) var stalled = false
 
     init(_ request: HTTPRequest, userAgent: String) {
@@ -147,8 +149,14 @@ final class Transfer: @unchecked Sendable {
 
     /// Called by libcurl about once a second, and on progress: aborts (non-zero) when the
     /// transfer was cancelled or has moved no byte for the stall timeout.
-    fileprivate func progress(downloaded: Int64, uploaded: Int64) -> Int32 {
+    fileprivate func progress(downloaded: Int64, uploaded: Int64, uploadTotal: Int64) -> Int32 {
         if cancelled.load(ordering: .relaxed) { return 1 }
+        if let onSent = request.onSent, !sentReported, uploadTotal > 0, uploaded >= uploadTotal, let easy {
+            sentReported = true
+            var connectMicroseconds: curl_off_t = 0
+            rk_easy_getinfo_off(easy, CURLINFO_CONNECT_TIME_T, &connectMicroseconds)
+            onSent(.microseconds(Int64(connectMicroseconds)))
+        }
         let now = ContinuousClock.now
         if (downloaded, uploaded) != lastCounts {
             lastCounts = (downloaded, uploaded)
@@ -285,7 +293,8 @@ private let transferHeader: rk_curl_data_callback = { data, size, count, user in
 }
 
 /// Aborts a cancelled transfer: returning non-zero makes libcurl stop it.
-private let transferProgress: rk_curl_xferinfo_callback = { user, _, downloaded, _, uploaded in
+private let transferProgress: rk_curl_xferinfo_callback = { user, _, downloaded, uploadTotal, uploaded in
     guard let user else { return 0 }
-    return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().progress(downloaded: Int64(downloaded), uploaded: Int64(uploaded))
+    return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().progress(
+        downloaded: Int64(downloaded), uploaded: Int64(uploaded), uploadTotal: Int64(uploadTotal))
 }

@@ -31,6 +31,7 @@ from .errors import (
     ConfigError,
     InsufficientCreditsError,
     InternalError,
+    StoreUnavailableError,
     InvalidArgumentError,
     InvalidInputError,
     JobFailedError,
@@ -91,4 +92,5 @@ __all__ = [
     "SubmitUncertainError",
     "NotReadyError",
     "InternalError",
+    "StoreUnavailableError",
 ]

@@ -256,12 +256,14 @@ class Client(_Owned):
     # ------------------------------------------------------------------ journal, callbacks
 
     def journal(self) -> dict[str, Any]:
-        """What the client's journal (``journal_path``) holds:
+        """What the client's journal holds: the JSONL file ``journal_path`` when set, else
+        this account's jobs in the shared store's ledger (every process's; ``live`` ones
+        belong to a worker still running):
         ``{"entries": [{"ref", "status", "provider", "operation", "image", "task_id",
         "results", "error"}], "problems": [...]}``. An entry's status is "not_sent" (safe to
         submit again), "uncertain" (the billed request went out, no reply was recorded),
         "in_flight" (``resume()`` reopens it), "succeeded", "failed" or "cancelled".
-        Raises ConfigError when the client has no journal."""
+        Raises StoreUnavailableError when the store cannot be read."""
         return self._json_call(lambda client, out: lib.recraft_journal_list(client, out))
 
     def resume(self) -> list[Job]:
@@ -272,7 +274,9 @@ class Client(_Owned):
         jobs: list[Job] = []
         try:
             for entry in self.journal().get("entries", []):
-                if entry.get("status") == "in_flight" and entry.get("task_id") and entry.get("operation"):
+                # A live entry belongs to a worker that is still running: it collects it.
+                if (entry.get("status") == "in_flight" and entry.get("task_id") and entry.get("operation")
+                        and not entry.get("live")):
                     jobs.append(self.open_job(str(entry["operation"]), str(entry["task_id"])))
         except BaseException:
             for job in jobs:

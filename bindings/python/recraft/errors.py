@@ -130,12 +130,17 @@ class InternalError(RecraftError):
     CODE = 18
 
 
+class StoreUnavailableError(RecraftError):
+    """The shared store could not be reached: no billed request was sent. Check it and retry."""
+    CODE = 19
+
+
 _BY_CODE: dict[int, type[RecraftError]] = {
     cls.CODE: cls for cls in (
         InvalidArgumentError, ConfigError, UnsupportedError, InvalidInputError, AuthenticationError,
         InsufficientCreditsError, RateLimitedError, ProviderUnavailableError, NotFoundError, JobFailedError,
         RecraftTimeoutError, CancelledError, NetworkError, RecraftIOError, ProtocolError,
-        SubmitUncertainError, NotReadyError, InternalError,
+        SubmitUncertainError, NotReadyError, InternalError, StoreUnavailableError,
     ) if cls.CODE is not None
 }
 
