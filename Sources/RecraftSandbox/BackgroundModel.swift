@@ -27,16 +27,18 @@ struct BackgroundModel: Sendable {
         var border: [(x: Int, y: Int)] = []
         for x in 0..<w { border += [(x, 0), (x, h - 1)] }
         for y in 1..<(h - 1) { border += [(0, y), (w - 1, y)] }
+        // Refit with a tightening threshold: the first fit is pulled by the shapes on the
+        // edge, so only far outliers go first.
         var inliers = border
         var model: BackgroundModel?
-        for _ in 0..<4 {
+        for threshold in [96, 64, 40, inlierDistance, inlierDistance] {
             guard let fitted = solve(image, at: inliers) else { return nil }
             model = fitted
-            let kept = border.filter { fitted.distance(image, x: $0.x, y: $0.y) <= inlierDistance }
-            if kept.count == inliers.count { break }
-            guard kept.count * 2 >= border.count else { return nil }
+            let kept = border.filter { fitted.distance(image, x: $0.x, y: $0.y) <= threshold }
+            guard kept.count >= 4 else { return nil }
             inliers = kept
         }
+        guard inliers.count * 2 >= border.count else { return nil }
         return model
     }
 
