@@ -80,7 +80,9 @@ extension Sandbox {
 
     /// Recraft does not document its answer to an empty balance; the sandbox says HTTP 402.
     func recraftInsufficientCredits() -> SandboxReply {
-        Reply.json(["code": "not_enough_credits", "message": "not enough API units on the account"], status: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"))
+        Reply.json(
+            ["code": "not_enough_credits", "message": "not enough API units on the account"],
+            status: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"))
     }
 
     /// `POST /api/v1/common/download-url {"url": "<a result URL this sandbox made>"}` →

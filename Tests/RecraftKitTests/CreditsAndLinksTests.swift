@@ -21,7 +21,8 @@ import Testing
 
     func client(_ preset: String, _ baseURL: String, key: String = "secret-test-key-1234") throws -> Client {
         try Client(
-            json: #"{"provider": "\#(preset)", "base_url": "\#(baseURL)", "upload_url": "\#(baseURL)", "api_key": "\#(key)", "allow_insecure_http": true, "poll_initial_ms": 20, "poll_max_ms": 100, "max_retries": 1}"#
+            json:
+                #"{"provider": "\#(preset)", "base_url": "\#(baseURL)", "upload_url": "\#(baseURL)", "api_key": "\#(key)", "allow_insecure_http": true, "poll_initial_ms": 20, "poll_max_ms": 100, "max_retries": 1}"#
         )
     }
 
