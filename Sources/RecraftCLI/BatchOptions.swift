@@ -10,7 +10,7 @@ struct BatchOptions: ParsableArguments {
 
     @Flag(
         help:
-            "Print one JSON object per finished job on stdout: input, operation, output, state (succeeded, failed or skipped), job_id, ref, error {code, name, message}."
+            "Print one JSON object per finished job on stdout: input, operation, output, state (succeeded, failed or skipped), job_id, ref, credits_consumed, error {code, name, message}."
     )
     var json = false
 

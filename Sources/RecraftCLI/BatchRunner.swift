@@ -194,6 +194,7 @@ final class BatchRunner: Sendable {
 
         let ended = await job.wait()
         outcome.jobId = job.id
+        outcome.credits = job.creditsConsumed
         guard ended.isTerminal else {
             outcome.state = .inFlight
             return (outcome, true)

@@ -41,6 +41,7 @@ struct OperationArguments: ParsableArguments {
     var noJournal = false
 
     @OptionGroup var batch: BatchOptions
+    @OptionGroup var cost: CostOptions
 
     func validate() throws {
         _ = try parsedOptions()
@@ -107,6 +108,8 @@ struct OperationArguments: ParsableArguments {
             }
             sidecar.planned(items.compactMap { item in item.planKey.map { ($0, item.record) } })
         }
+        let toSubmit = items.filter { $0.target.force || $0.target.existing() == nil }.count
+        try await cost.check(operation, jobs: toSubmit, preset: endpoint.preset, client: try pool.client(for: endpoint))
         let reporter = ProgressReporter(title: name, total: items.count, style: .choose(quiet: batch.quiet), json: batch.json)
         let runner = BatchRunner(
             items: items, pool: pool, sidecar: sidecar, concurrency: batch.concurrency,

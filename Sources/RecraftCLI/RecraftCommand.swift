@@ -18,6 +18,6 @@ struct RecraftCommand: AsyncParsableCommand {
 
             \(ExitCodes.help)
             """,
-        subcommands: OperationCommands.all + [ResumeCommand.self, StatusCommand.self, JobsCommand.self, SandboxCommand.self]
+        subcommands: OperationCommands.all + [CreditsCommand.self, ResumeCommand.self, StatusCommand.self, JobsCommand.self, SandboxCommand.self]
     )
 }

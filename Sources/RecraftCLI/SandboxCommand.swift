@@ -72,6 +72,14 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Log each request to stderr.")
     var verbose = false
 
+    @Option(
+        name: .customLong("result-ttl"),
+        help: ArgumentHelp("Refuse result links (HTTP 403) this many seconds after they were made, unless refreshed.", valueName: "seconds"))
+    var resultTTL: Double?
+
+    @Option(help: ArgumentHelp("The account's balance; each job is charged, and once it cannot pay, creates answer 402.", valueName: "N"))
+    var credits: Double?
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard taskDurationMs >= 0 else { throw ValidationError("--task-duration-ms must not be negative") }
@@ -83,6 +91,10 @@ struct SandboxCommand: AsyncParsableCommand {
         if let limits, limits != "documented", limits != "none" {
             throw ValidationError("--limits takes \"documented\" (or \"none\"), got \(limits)")
         }
+        if let resultTTL, !(resultTTL.isFinite && resultTTL > 0 && resultTTL <= 31_536_000) {
+            throw ValidationError("--result-ttl must be a number of seconds above 0, at most a year")
+        }
+        if let credits, !(credits.isFinite && credits >= 0 && credits <= 1e12) { throw ValidationError("--credits must be between 0 and 1e12") }
     }
 
     private func parsedFaults() throws -> [SandboxFault] {
@@ -122,6 +134,8 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.verbose = verbose
         configuration.faults = try parsedFaults()
         configuration.rateLimits = try parsedRateLimits()
+        configuration.resultTTL = resultTTL.map { .milliseconds(Int(($0 * 1000).rounded())) }
+        configuration.credits = credits
 
         // Ignore the signals before listening, so one that arrives early is not fatal.
         let signals = TerminationSignals()

@@ -75,6 +75,8 @@ struct JobOutcome: Sendable {
     var jobId: String?
     var ref: String?
     var error: RecraftError?
+    /// What the provider said the job cost, in its unit.
+    var credits: Double?
 
     /// The line `--json` prints for it.
     var json: String {
@@ -85,6 +87,7 @@ struct JobOutcome: Sendable {
             "state": .string(state.rawValue),
             "job_id": jobId.map(JSONValue.string) ?? .null,
             "ref": ref.map(JSONValue.string) ?? .null,
+            "credits_consumed": credits.map(JSONValue.number) ?? .null,
             "error": .null
         ]
         if let error {

@@ -157,7 +157,7 @@ public enum Capabilities {
     /// `{"operations": [{"name", "aliases", "command", "output_suffix", "presets"}],
     ///   "presets": [{"name", "dialect", "api_key_variable", "base_url", "operations":
     ///   {NAME: {"options": {KEY: [VALUE]}, "limits": {"types", "max_bytes", "max_pixels",
-    ///   "min_side", "max_side"}}}}],
+    ///   "min_side", "max_side"}}}, "credits": {"balance", "unit", "costs", "refreshes_links"}}],
     ///   "status_codes": [{"code", "name", "constant", "description"}],
     ///   "result_extensions": [EXT]}`. Operations, presets and codes are in their order.
     public static var json: JSONValue {
@@ -183,7 +183,8 @@ public enum Capabilities {
                 "dialect": .string(preset.dialect.rawValue),
                 "api_key_variable": preset.apiKeyVariable.map(JSONValue.string) ?? .null,
                 "base_url": preset.defaultBaseURL.map(JSONValue.string) ?? .null,
-                "operations": .object(offered)
+                "operations": .object(offered),
+                "credits": Catalog.account(preset).json
             ])
         }
         let codes =

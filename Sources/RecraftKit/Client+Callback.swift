@@ -62,7 +62,7 @@ extension Client {
         let outcome: CallbackOutcome
         switch try provider.callbackStatus(data, service: configuration.provider.serviceName) {
         case .running: outcome = CallbackOutcome(taskId: taskId, state: .running, results: [], error: nil)
-        case .succeeded(let results): outcome = CallbackOutcome(taskId: taskId, state: .succeeded, results: results, error: nil)
+        case .succeeded(let results, _): outcome = CallbackOutcome(taskId: taskId, state: .succeeded, results: results, error: nil)
         case .failed(let error): outcome = CallbackOutcome(taskId: taskId, state: .failed, results: [], error: redacted(error))
         }
         let local = liveJob(taskId: taskId)

@@ -40,16 +40,13 @@ extension Job {
     private func save(_ index: Int, to path: String) async throws(RecraftError) -> String {
         let result = try result(at: index)
         let target = targetPath(path, index: index, result: result)
-        let partial = try PartialFile.create(beside: target)
+        var partial = try PartialFile.create(beside: target)
         do throws(RecraftError) {
             switch result {
             case .url(let url):
-                do throws(RecraftError) { try await client.fetch(url, to: partial) } catch {
+                do throws(RecraftError) { partial = try await fetchResult(url, into: partial, target: target) } catch {
                     if error.code == .cancelled { throw RecraftError(.cancelled, "the download was cancelled") }
-                    guard error.code == .notFound else { throw error }
-                    throw RecraftError(
-                        .notFound, "\(error.message); providers keep results about 24 h: if it is gone, run the job again",
-                        httpStatus: error.httpStatus)
+                    throw error
                 }
             case .inline(let bytes, _):
                 try write(bytes, to: partial)

@@ -2,11 +2,13 @@ import FoundationEssentials
 
 extension Job {
     /// The job as JSON, for the C API and the bindings: id, operation, state,
-    /// provider_state, results, error {code, name, message, http_status, provider_code}, polls.
+    /// provider_state, results, error {code, name, message, http_status, provider_code}, polls,
+    /// credits_consumed (a number in the provider's unit, or null when it did not say).
     public func snapshotJSON() -> String {
         let (core, operation) = (
             core.withLock { ($0.machine.state, $0.machine.taskId, $0.machine.providerState, $0.machine.results, $0.machine.error, $0.polls) }, operation
         )
+        let credits = creditsConsumed
         var object: [String: JSONValue] = [
             "id": core.1.map(JSONValue.string) ?? .null,
             "operation": .string(operation.rawValue),
@@ -21,6 +23,7 @@ extension Job {
                     }
                 }),
             "polls": .number(Double(core.5)),
+            "credits_consumed": credits.map(JSONValue.number) ?? .null,
             "error": .null
         ]
         if let error = core.4 {

@@ -74,9 +74,9 @@ extension Job {
         case .accepted(let taskId):
             try? await journalAccepted(taskId)  // the task exists now: never let a full disk lose it
             handle(.accepted(taskId: taskId))
-        case .finished(let taskId, let results):
+        case .finished(let taskId, let results, let receipt):
             try? await journalAccepted(taskId)
-            handle(.finishedSynchronously(taskId: taskId, results: results))
+            handle(.finishedSynchronously(taskId: taskId, results: results, receipt: receipt))
         }
     }
 

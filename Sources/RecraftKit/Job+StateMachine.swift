@@ -20,7 +20,7 @@ struct JobStateMachine: Sendable {
         /// The provider took the task.
         case accepted(taskId: String)
         /// A synchronous provider finished the work in its reply.
-        case finishedSynchronously(taskId: String, results: [JobResult])
+        case finishedSynchronously(taskId: String, results: [JobResult], receipt: TaskReceipt = TaskReceipt())
         /// A status poll's answer.
         case polled(TaskStatus)
         /// A callback said the task ended.
@@ -57,6 +57,8 @@ struct JobStateMachine: Sendable {
     private(set) var providerState: String?
     private(set) var results: [JobResult] = []
     private(set) var error: RecraftError?
+    /// What the provider said the finished task cost, and when it finished.
+    private(set) var receipt = TaskReceipt()
     /// True while the billed request may be on its way.
     private(set) var sending = false
     private(set) var cancelRequested = false
@@ -96,14 +98,18 @@ struct JobStateMachine: Sendable {
             state = .running
             registered = true
             return [.register(taskId: id)]
-        case .finishedSynchronously(let id, let results):
+        case .finishedSynchronously(let id, let results, let receipt):
             taskId = id
+            if !isTerminal { self.receipt = receipt }
             return end(.succeeded, results: results)
         case .polled(.running(let detail)):
             if !isTerminal { providerState = detail }
             return []
-        case .polled(.succeeded(let results)):
-            if !isTerminal { providerState = "success" }
+        case .polled(.succeeded(let results, let receipt)):
+            if !isTerminal {
+                providerState = "success"
+                self.receipt = receipt
+            }
             return end(.succeeded, results: results)
         case .polled(.failed(let error)):
             if !isTerminal { providerState = "fail" }

@@ -82,6 +82,9 @@ public final class Job: Sendable {
     public var results: [JobResult] { core.withLock { $0.machine.results } }
     /// Why the job failed, was cancelled or timed out.
     public var error: RecraftError? { core.withLock { $0.machine.error } }
+    /// The credits the job consumed, in the provider's unit (kie credits, Recraft API
+    /// units), when the provider said (kie's `creditsConsumed`, Recraft's `credits`).
+    public var creditsConsumed: Double? { core.withLock { $0.machine.receipt.credits } }
     /// How many status requests the job has made.
     public var polls: Int { core.withLock { $0.polls } }
 

@@ -23,6 +23,9 @@ enum Endpoint: Sendable, Equatable {
     case stats
     case reset
     case faults
+    case kieCredit
+    case kieDownloadURL
+    case recraftUser
 
     enum UploadKind: Sendable, Equatable { case stream, base64, url }
 
@@ -31,9 +34,9 @@ enum Endpoint: Sendable, Equatable {
 
     var provider: Provider {
         switch self {
-        case .marketCreateTask, .marketRecordInfo, .dedicatedCreate, .dedicatedRecordInfo: .kie
+        case .marketCreateTask, .marketRecordInfo, .dedicatedCreate, .dedicatedRecordInfo, .kieCredit, .kieDownloadURL: .kie
         case .upload: .kieUpload
-        case .recraft: .recraft
+        case .recraft, .recraftUser: .recraft
         case .mirror: .mirror
         case .file, .stats, .reset, .faults: .sandbox
         }
@@ -45,7 +48,7 @@ enum Endpoint: Sendable, Equatable {
 
     var allowedMethods: [HTTPRequest.Method] {
         switch self {
-        case .marketRecordInfo, .dedicatedRecordInfo, .stats: [.get]
+        case .marketRecordInfo, .dedicatedRecordInfo, .stats, .kieCredit, .recraftUser: [.get]
         case .file: [.get, .head]
         case .faults: [.get, .post, .delete]
         default: [.post]
@@ -66,6 +69,12 @@ enum Endpoint: Sendable, Equatable {
         "/v1/images/creativeUpscale": .recraft(.creativeUpscale),
         "/v1/images/removeBackground": .recraft(.removeBackground),
         "/v1/images/vectorize": .recraft(.vectorize),
+        // Deprecated in Recraft's spec but still served (wire-spec D.3).
+        "/v1/images/clarityUpscale": .recraft(.clarityUpscale),
+        "/v1/images/generativeUpscale": .recraft(.generativeUpscale),
+        "/v1/users/me": .recraftUser,
+        "/api/v1/chat/credit": .kieCredit,
+        "/api/v1/common/download-url": .kieDownloadURL,
         "/recraft/v1/images/generativeUpscale": .mirror(.generativeUpscale),
         "/recraft/v1/images/clarityUpscale": .mirror(.clarityUpscale),
         "/recraft/v1/images/removeBackground": .mirror(.removeBackground),

@@ -80,6 +80,7 @@ extension Sandbox {
             if authorised { $0.fileDownloadsWithAuthorization += 1 }
         }
         let decoded = path.removingPercentEncoding ?? path
+        if let refusal = expiredLinkRefusal(request, path: decoded) { return refusal }
         guard let file = files.get(decoded) else { return Reply.text("404 file not found", status: .notFound) }
         return Reply.bytes(file.bytes, contentType: file.contentType, headOnly: request.method == .head)
     }

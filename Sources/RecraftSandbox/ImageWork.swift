@@ -96,7 +96,7 @@ struct ImageWork: Sendable, Hashable {
         case .vectorize:
             return (Array(Vectorizer.svg(from: image).utf8), .svg)
         case .removeBackground:
-            return (try encode(ImageOps.removeBackground(image)), output)
+            return (try encode(ImageOps.removeSmoothBackground(image)), output)
         case .crispUpscale, .clarityUpscale, .creativeUpscale, .generativeUpscale:
             let requested = operation == .creativeUpscale || operation == .generativeUpscale ? 4 : scale
             let factor = ImageOps.effectiveScale(width: image.width, height: image.height, requested: requested)

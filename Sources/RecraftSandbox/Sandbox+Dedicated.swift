@@ -52,6 +52,7 @@ extension Sandbox {
         case .success(let url): callback = url
         case .failure(let error): return kieEnvelope(422, error.description)
         }
+        guard ledger.charge(operation == .removeBackground ? 1 : 0.5) else { return kieInsufficientCredits() }
         let task = newTask(kind: .dedicated(operation), param: body.serialized(), callbackURL: callback)
         launch(task, input: imageURL, work: work, forcedFailure: request.taskFailure)
         return kieEnvelope(200, "success", ["taskId": task.id])

@@ -123,6 +123,9 @@ extension Sandbox {
             counters.reset()
             return Reply.encodable(counters.snapshot())
         case .faults: return faultsAdmin(request)
+        case .kieCredit: return kieCredit(request)
+        case .kieDownloadURL: return downloadURL(request)
+        case .recraftUser: return recraftUser(request)
         }
     }
 

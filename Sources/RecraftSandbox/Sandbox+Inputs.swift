@@ -75,6 +75,7 @@ extension Sandbox {
     func storeResult(_ bytes: [UInt8], format: ImageFormat, id: String) -> String {
         let path = FilePaths.result(id: id, format: format)
         files.put(path, bytes: bytes, contentType: format.mimeType)
+        links.issued(path, at: WallClock.nowMillis())
         return fileURL(path)
     }
 }

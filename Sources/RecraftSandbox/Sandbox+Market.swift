@@ -44,6 +44,8 @@ extension Sandbox {
         case .success(let url): callback = url
         case .failure(let error): return kieEnvelope(422, error.description)
         }
+        // Charged when the task is created (kie does not say whether a failed task is refunded).
+        guard ledger.charge(Self.marketPrice(model: model)) else { return kieInsufficientCredits() }
         let task = newTask(kind: .market(model: model), param: body.serialized(), callbackURL: callback)
         launch(task, input: image, work: work, forcedFailure: request.taskFailure)
         return kieEnvelope(200, "success", ["taskId": task.id])
@@ -92,9 +94,10 @@ extension Sandbox {
             let millis = completedAt - task.timeline.createdAt
             record["costTime"] = forCallback ? (millis + 999) / 1000 : millis
         }
-        if forCallback {
-            let price: Double = model == Self.crispModel ? 0.5 : 1
-            record["creditsConsumed"] = outcome?.succeeded == true ? price : 0
+        // Documented in the callback schema; the sandbox reports it in recordInfo too, once
+        // the task has ended, as an older payload shape did (wire-spec A.4).
+        if forCallback || outcome != nil {
+            record["creditsConsumed"] = outcome?.succeeded == true ? Self.number(Self.marketPrice(model: model)) : 0
         }
         return record
     }

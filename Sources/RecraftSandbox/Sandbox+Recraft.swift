@@ -65,6 +65,7 @@ extension Sandbox {
         guard upload != nil || !(imageURL ?? "").isEmpty else {
             return recraftError("invalid_request", "image is required (multipart field 'image' or JSON 'image_url')")
         }
+        guard ledger.charge(Double(Self.credits(for: operation))) else { return recraftInsufficientCredits() }
         counters.record { $0.syncRequests += 1 }
 
         let input: [UInt8]

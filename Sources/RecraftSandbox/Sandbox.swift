@@ -16,6 +16,8 @@ public final class Sandbox: Sendable {
     let tasks = TaskStore()
     let faults: FaultPlan
     let imageCache = ImageWorkCache()
+    let ledger: SandboxLedger
+    let links = LinkRegistry()
     private let runtime = Mutex(Runtime())
 
     private struct Runtime {
@@ -30,6 +32,7 @@ public final class Sandbox: Sendable {
     private init(configuration: SandboxConfiguration) {
         self.configuration = configuration
         self.faults = FaultPlan(faults: configuration.faults, rateLimits: configuration.rateLimits)
+        self.ledger = SandboxLedger(balance: configuration.credits ?? SandboxConfiguration.unlimitedCredits)
     }
 
     /// Starts a sandbox and returns once it is listening.

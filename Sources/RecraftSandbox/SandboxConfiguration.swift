@@ -28,6 +28,13 @@ public struct SandboxConfiguration: Sendable {
     public var faults: [SandboxFault] = []
     /// Rate limits in force from the start; requests over them get 429 and are dropped.
     public var rateLimits: [SandboxRateLimit] = []
+    /// Result links older than this are refused (HTTP 403) unless refreshed through
+    /// `POST /api/v1/common/download-url`; nil: they never expire.
+    public var resultTTL: Duration? = nil
+    /// The account's balance, charged per job (kie credits, Recraft units); once it cannot
+    /// pay, creates answer 402. nil: `unlimitedCredits`.
+    public var credits: Double? = nil
+    public static let unlimitedCredits: Double = 1_000_000
 
     public init() {}
 }
@@ -51,6 +58,10 @@ public struct SandboxStats: Sendable, Codable, Equatable {
     public var rateLimited: Int = 0
     /// Every request, by path without its query (all of `/files/…` under "/files/*").
     public var requestsByPath: [String: Int] = [:]
+    /// `POST /api/v1/common/download-url` requests.
+    public var linkRefreshes: Int = 0
+    /// Result-file GETs refused because the link had expired (`resultTTL`).
+    public var expiredLinkRefusals: Int = 0
 
     public init() {}
 }

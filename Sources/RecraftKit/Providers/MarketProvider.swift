@@ -44,7 +44,7 @@ struct MarketProvider: Provider {
             guard !urls.isEmpty else {
                 throw RecraftError(.protocolError, "\(service) reported success but sent no result URL")
             }
-            return .succeeded(urls.map(JobResult.url))
+            return .succeeded(urls.map(JobResult.url), receipt: TaskReceipt(record: data))
         case "fail", "failed", "error":
             let code = data["failCode"]?.string.flatMap { $0.isEmpty ? nil : $0 }
             let message = data["failMsg"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "no reason given"

@@ -2,14 +2,14 @@
 enum TaskStatus: Equatable, Sendable {
     /// Still working; `detail` is the provider's own word for it (`queuing`, …).
     case running(detail: String)
-    case succeeded([JobResult])
+    case succeeded([JobResult], receipt: TaskReceipt = TaskReceipt())
     case failed(RecraftError)
 }
 
 /// What submitting gave: a task to poll, or (synchronous providers) the finished work.
 enum Submission: Sendable {
     case accepted(taskId: String)
-    case finished(taskId: String, results: [JobResult])
+    case finished(taskId: String, results: [JobResult], receipt: TaskReceipt = TaskReceipt())
 }
 
 /// How a provider takes the input image.

@@ -70,7 +70,7 @@ struct RecraftProvider: Provider {
         }
         let given = images.first?["image_id"]?.string
         let id = given.flatMap { TaskIdentifier.isValid($0) ? $0 : nil } ?? "local-" + UUID().uuidString.lowercased()
-        return .finished(taskId: id, results: results)
+        return .finished(taskId: id, results: results, receipt: TaskReceipt(credits: TaskReceipt.amount(json["credits"])))
     }
 
     /// Any non-2xx is an error; the body is plain text or JSON, and the caller sees its text.

@@ -72,13 +72,15 @@ static int frozen_functions(void)
     recraft_status (*catalog_json)(char **) = recraft_catalog_json;
     recraft_status (*output_stem)(const char *, const char *, char **) = recraft_output_stem;
     recraft_status (*job_file_name)(const recraft_job *, size_t, const char *, char **) = recraft_job_file_name;
+    recraft_status (*client_credits)(recraft_client *, double *) = recraft_client_credits;
 
     /* Read, so that each assignment is checked and none is "unused". 0: all are there. */
     (void)callback;
     return !client_new + !client_free + !submit + !job_open + !job_id + !job_poll + !job_wait + !job_result_count +
            !job_result_url + !job_download + !job_json + !job_error_code + !job_error_message + !job_cancel +
            !job_free + !job_on_complete + !journal_list + !callback_handle + !last_error_message +
-           !last_error_code + !string_free + !version + !status_name + !catalog_json + !output_stem + !job_file_name;
+           !last_error_code + !string_free + !version + !status_name + !catalog_json + !output_stem + !job_file_name +
+           !client_credits;
 }
 
 int main(void)

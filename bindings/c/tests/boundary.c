@@ -426,6 +426,26 @@ static void test_journal_and_callbacks(recraft_client *client, const char *tmpdi
     if (json != SENTINEL_STRING) recraft_string_free(json);
 }
 
+/* The balance: bad arguments leave balance_out untouched; the sandbox answers a number;
+ * a preset with no balance endpoint says unsupported and sends nothing. */
+static void test_credits(recraft_client *client)
+{
+    double balance = -1.0;
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_client_credits(NULL, &balance));
+    CHECK_STATUS(RECRAFT_ERR_INVALID_ARGUMENT, recraft_client_credits(client, NULL));
+    CHECK(balance == -1.0, "client_credits(bad input): balance_out untouched", "written");
+    CHECK_STATUS(RECRAFT_OK, recraft_client_credits(client, &balance));
+    CHECK(balance > 0.0, "client_credits: the sandbox's balance is positive", "not positive");
+    char mirror_json[512];
+    snprintf(mirror_json, sizeof mirror_json, "{\"provider\": \"recraft-mirror\", \"base_url\": \"%s\", \"api_key\": \"test\"}", base_url);
+    recraft_client *mirror = NULL;
+    CHECK_STATUS(RECRAFT_OK, recraft_client_new(mirror_json, &mirror));
+    balance = -1.0;
+    CHECK_STATUS(RECRAFT_ERR_UNSUPPORTED, recraft_client_credits(mirror, &balance));
+    CHECK(balance == -1.0, "client_credits(unsupported): balance_out untouched", "written");
+    recraft_client_free(mirror);
+}
+
 static void test_library(void)
 {
     char expected[64], detail[128];
@@ -496,6 +516,7 @@ int main(int argc, char **argv)
     test_job_outlives_client();
     test_last_error_is_thread_local();
     test_journal_and_callbacks(client, tmpdir);
+    test_credits(client);
     recraft_client_free(client);
 
     printf("boundary: %d passed, %d failed\n", passed, failed);

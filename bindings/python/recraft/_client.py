@@ -253,6 +253,17 @@ class Client(_Owned):
         return await run_batch_async(self, operation, images, concurrency=concurrency, output_dir=output_dir,
                                      timeout=timeout, progress=progress, on_result=on_result, options=options)
 
+    # ------------------------------------------------------------------ account
+
+    def credits(self) -> float:
+        """The account's balance, in the provider's unit (kie credits, Recraft API
+        units), read from the provider now (a free request). Raises UnsupportedError for
+        presets that document no balance endpoint (kie-recraft, recraft-mirror)."""
+        balance = ctypes.c_double()
+        with self._use() as client:
+            _check(lib.recraft_client_credits(client, ctypes.byref(balance)))
+        return float(balance.value)
+
     # ------------------------------------------------------------------ journal, callbacks
 
     def journal(self) -> dict[str, Any]:

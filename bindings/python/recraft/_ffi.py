@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from ctypes import CFUNCTYPE, POINTER, c_char_p, c_int32, c_int64, c_size_t, c_void_p
+from ctypes import CFUNCTYPE, POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_void_p
 from typing import Any
 
 from . import _lib
@@ -127,6 +127,9 @@ _declare("recraft_output_stem", recraft_status, [c_char_p, c_char_p, POINTER(c_v
 
 # recraft_status recraft_job_file_name(const recraft_job *job, size_t index, const char *stem, char **name_out);
 _declare("recraft_job_file_name", recraft_status, [recraft_job_p, c_size_t, c_char_p, POINTER(c_void_p)])
+
+# recraft_status recraft_client_credits(recraft_client *client, double *balance_out);
+_declare("recraft_client_credits", recraft_status, [recraft_client_p, POINTER(c_double)])
 
 
 #: The library's major version these declarations are for (RECRAFT_VERSION_MAJOR).

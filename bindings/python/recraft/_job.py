@@ -330,9 +330,16 @@ class Job(_Owned):
         with self._use() as job:
             _check(lib.recraft_job_cancel(job))
 
+    @property
+    def credits_consumed(self) -> float | None:
+        """The credits the job consumed, in the provider's unit (kie credits, Recraft API
+        units), or None while the provider has not said (it says when the job succeeds)."""
+        value = self.to_dict().get("credits_consumed")
+        return None if value is None else float(value)
+
     def to_dict(self) -> dict[str, Any]:
         """The job as a dict: id, operation, state, provider_state, results, error
-        {code, name, message, http_status, provider_code}, polls."""
+        {code, name, message, http_status, provider_code}, polls, credits_consumed."""
         with self._use() as job:
             return self._json(job)
 

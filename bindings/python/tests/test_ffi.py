@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from ctypes import POINTER, c_char_p, c_int32, c_int64, c_size_t, c_void_p
+from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_void_p
 from typing import Any, NamedTuple
 
 from conftest import PYTHON_DIR, ROOT
@@ -66,7 +66,7 @@ def strip_name(declaration: str) -> tuple[str, str]:
     """`const recraft_job *job` -> (`const recraft_job*`, `job`); `void *` -> (`void*`, ``)."""
     declaration = declaration.strip()
     match = re.fullmatch(r"(.*?[\s*])(\w+)", declaration)
-    if match and match.group(2) not in ("void", "char", "int32_t", "int64_t", "size_t", "recraft_state",
+    if match and match.group(2) not in ("void", "char", "int32_t", "int64_t", "size_t", "double", "recraft_state",
                                         "recraft_status") and match.group(1).strip():
         return norm(match.group(1)), match.group(2)
     return norm(declaration), ""
@@ -132,7 +132,7 @@ def canonical(prototype: Prototype) -> tuple[Any, ...]:
 
 HANDLES = {"recraft_client": _ffi.recraft_client, "recraft_job": _ffi.recraft_job}
 SCALARS = {"void": None, "recraft_status": c_int32, "recraft_state": c_int32, "int32_t": c_int32,
-           "int64_t": c_int64, "size_t": c_size_t}
+           "int64_t": c_int64, "size_t": c_size_t, "double": c_double}
 
 
 def expected_ctype(c_type: str) -> Any:
@@ -152,7 +152,7 @@ def expected_ctype(c_type: str) -> Any:
         for _ in m.group(2):
             t = POINTER(t)
         return t
-    m = re.fullmatch(r"(recraft_status|recraft_state|int32_t|int64_t|size_t)\*", c_type)
+    m = re.fullmatch(r"(recraft_status|recraft_state|int32_t|int64_t|size_t|double)\*", c_type)
     if m:
         return POINTER(SCALARS[m.group(1)])
     raise AssertionError(f"test_ffi does not know how to map the C type {c_type!r}: extend expected_ctype")
