@@ -252,21 +252,24 @@ def run_batch(client: Client, operation: str, images: Iterable[Any], *, concurre
                                  else plan.sources[index].source, None, options, started=plan.started(index))
         finally:
             live.add(job, index)
-        with job:
+        try:
             try:
-                try:
-                    job.wait(timeout)
-                except RecraftTimeoutError as error:
-                    raise RecraftTimeoutError(f"the job did not end within {timeout or 0:g} s and was "
-                                              "cancelled locally") from error
-                if job.id:
-                    plan.note(index, "accepted", task_id=job.id)
-                result = collect(job, plan.targets[index])
-                if result.files:
-                    plan.note(index, "saved", path=result.files[0])
-                return result
-            finally:
-                live.discard(job)
+                job.wait(timeout)
+            except RecraftTimeoutError as error:
+                raise RecraftTimeoutError(f"the job did not end within {timeout or 0:g} s and was "
+                                          "cancelled locally") from error
+            if job.id:
+                plan.note(index, "accepted", task_id=job.id)
+            result = collect(job, plan.targets[index])
+            if result.files:
+                plan.note(index, "saved", path=result.files[0])
+                job.close()
+            return result  # without an output the Result keeps the job, for read()
+        except BaseException:
+            job.close()
+            raise
+        finally:
+            live.discard(job)
 
     bar.draw(force=True)
     _log.log(_log.INFO, "batch", f"batch of {len(items)} {operation} job(s), {concurrency} at a time"
@@ -336,7 +339,7 @@ async def run_batch_async(client: Client, operation: str, images: Iterable[Any],
                                            source.data if source.in_memory else source.source, None, options,
                                            started=plan.started(index))
                 job = await loop.run_in_executor(None, submit)
-                with job:
+                try:
                     try:
                         await job.wait_async(timeout)
                     except RecraftTimeoutError as error:
@@ -346,11 +349,15 @@ async def run_batch_async(client: Client, operation: str, images: Iterable[Any],
                         plan.note(index, "accepted", task_id=job.id)
                     target = plan.targets[index]
                     if target is None:
-                        return collect(job, None)
+                        return collect(job, None)  # the Result keeps the job, for read()
                     result = await loop.run_in_executor(None, collect, job, target)
                     if result.files:
                         plan.note(index, "saved", path=result.files[0])
+                    job.close()
                     return result
+                except BaseException:
+                    job.close()
+                    raise
             finally:
                 running -= 1
 
