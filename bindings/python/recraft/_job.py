@@ -165,8 +165,8 @@ class Job(_Owned):
         """Logs each state the bindings see for the first time (at info for the end)."""
         if state is not self._seen:
             self._seen = state
-            if _log.enabled(_log.DEBUG):
-                level = _log.INFO if state.is_terminal else _log.DEBUG
+            level = _log.INFO if state.is_terminal else _log.DEBUG
+            if _log.enabled(level):
                 task = self._id or (None if self.closed else self.id)
                 _log.log(level, "state", f"job {self.operation} {task or '(no task id yet)'}: {state.value}",
                          task_id=task, state=state.value)
