@@ -1,14 +1,19 @@
-"""Client.batch and Client.batch_async: many images, bounded concurrency, a progress bar."""
+"""Client.batch and Client.batch_async: many images, bounded concurrency, a progress bar,
+and the CLI's safety (BatchPlan/BatchRunner in Sources/RecraftCLI): outputs checked and
+existing ones skipped before anything is sent, a journal by default, and a Ctrl-C that
+says what is in flight and how to resume."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
+import sys
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from ._output import collect, output_stem
+from . import _log
+from ._input import Image, classify
+from ._output import Target, collect, make_folder, output_stem
 from ._progress import Progress
 from ._results import BatchItem, Result
 from .errors import InvalidArgumentError, RecraftError, RecraftTimeoutError
@@ -16,68 +21,158 @@ from .errors import InvalidArgumentError, RecraftError, RecraftTimeoutError
 if TYPE_CHECKING:
     from ._client import Client
     from ._job import Job
+    from ._journal import Sidecar
+
+#: How long Ctrl-C waits for submits on the wire to be answered, so that their task ids
+#: reach the journal (the CLI's BatchRunner.settleLimit). A second Ctrl-C stops waiting.
+SETTLE_LIMIT = 15.0
 
 
-def _plan(client: Client, operation: str, images: Iterable[str | os.PathLike[str]], concurrency: int,
-          output_dir: str | os.PathLike[str] | None) -> tuple[list[BatchItem], list[str | None], str | None]:
-    """The items, the stem of each one's output file, and the output directory (made)."""
-    if isinstance(images, (str, bytes, os.PathLike)):
-        raise InvalidArgumentError("images must be a list of paths or URLs, not a single one")
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise InvalidArgumentError(f"concurrency must be an int >= 1, not {concurrency!r}")
-    with client._use():  # a closed client is a mistake to raise, not an error per image
-        pass
-    items = [BatchItem(image=os.fspath(image)) for image in images]
-    directory = None if output_dir is None else os.fspath(output_dir)
-    stems: list[str | None] = [None] * len(items)
-    if directory is not None:
-        os.makedirs(directory, exist_ok=True)
-        seen: dict[str, int] = {}
-        for index, item in enumerate(items):
-            try:
-                stem = output_stem(item.image, operation)
-            except InvalidArgumentError:
-                continue  # an unknown operation: each image fails with that error when submitted
-            count = seen.get(stem.lower(), 0) + 1
-            seen[stem.lower()] = count
-            if count > 1:
-                name, suffix = stem.rsplit(".", 1)
-                stem = f"{name}-{count}.{suffix}"
-            stems[index] = stem
-    return items, stems, directory
+class _Plan:
+    """A batch's inputs, their targets, and its journal."""
+
+    def __init__(self, client: Client, operation: str, images: Iterable[Any], concurrency: int,
+                 output_dir: str | os.PathLike[str] | None, overwrite: bool,
+                 journal: bool | str | os.PathLike[str]) -> None:
+        if isinstance(images, (str, bytes, bytearray, memoryview, os.PathLike)) or hasattr(images, "read"):
+            raise InvalidArgumentError("images must be a list of images (paths, URLs, bytes or file objects), "
+                                       "not a single one")
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidArgumentError(f"concurrency must be an int >= 1, not {concurrency!r}")
+        with client._use():  # a closed client is a mistake to raise, not an error per image
+            pass
+        self.operation = operation
+        self.sources: list[Image] = [classify(image) for image in images]
+        self.items = [BatchItem(image=source.name) for source in self.sources]
+        self.targets: list[Target | None] = [None] * len(self.items)
+        directory = None if output_dir is None else os.fspath(output_dir)
+        if directory is not None:
+            make_folder(directory)
+            seen: dict[str, int] = {}
+            for index, source in enumerate(self.sources):
+                try:
+                    stem = output_stem(source.name, operation)
+                except InvalidArgumentError:
+                    continue  # an unknown operation: each image fails with that error when submitted
+                count = seen.get(stem.lower(), 0) + 1
+                seen[stem.lower()] = count
+                if count > 1:
+                    name, suffix = stem.rsplit(".", 1)
+                    stem = f"{name}-{count}.{suffix}"
+                self.targets[index] = Target(os.path.join(directory, stem), exact=False, overwrite=overwrite)
+        self.client, self.journal_path = self._journal(client, journal)
+        self.runner = client._for(operation, self.journal_path)
+        self.sidecar: Sidecar | None = None
+        self.keys: list[str] = []
+        if self.journal_path is not None:
+            from ._journal import Sidecar
+
+            self.sidecar = Sidecar(self.journal_path)
+            batch = Sidecar.new_batch()
+            self.keys = [f"{batch}-{index}" for index in range(len(self.items))]
+            base_url = client._settings.get("base_url")
+            self.sidecar.write(*[
+                {"event": "planned", "key": key, "operation": operation, "image": source.source, "name": source.name,
+                 "output": None if target is None else target.path, "exact": False, "overwrite": overwrite,
+                 "provider": client.provider, "base_url": base_url}
+                for key, source, target in zip(self.keys, self.sources, self.targets)])
+
+    @staticmethod
+    def _journal(client: Client, journal: bool | str | os.PathLike[str]) -> tuple[Client, str | None]:
+        from ._journal import default_journal_path, prepare
+
+        if client.journal_path is not None:
+            return client, client.journal_path
+        if journal is False:
+            return client, None
+        path = default_journal_path() if journal is True else os.path.abspath(os.fspath(journal))
+        prepare(path)
+        return client, path
+
+    def note(self, index: int, event: str, **fields: Any) -> None:
+        if self.sidecar is not None:
+            self.sidecar.write({"event": event, "key": self.keys[index], **fields})
+
+    def skip_existing(self, index: int) -> bool:
+        """Marks the input skipped when its result is already there."""
+        target = self.targets[index]
+        existing = None if target is None or target.overwrite else target.existing()
+        if existing is None:
+            return False
+        item = self.items[index]
+        item.skipped, item.output = True, existing
+        self.note(index, "saved", path=existing)
+        _log.log(_log.INFO, "batch", f"skipped {item.image}: {existing} is already there")
+        return True
+
+    def started(self, index: int) -> Callable[[str], None]:
+        return lambda submitted_as: self.note(index, "started", submitted_as=submitted_as)
+
+    def close(self) -> None:
+        if self.sidecar is not None:
+            self.sidecar.close()
 
 
 class _Live:
-    """The jobs of a batch still running, so that an abort can cancel them."""
+    """The jobs of a batch in flight, so that a stop can settle, report and cancel them."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._jobs: set[Job] = set()
+        self._jobs: dict[Job, int] = {}
+        self.starting = 0
+        self.stopped = False
         self.aborted = False
 
-    def add(self, job: Job) -> None:
+    def begin(self) -> bool:
+        """A worker is about to submit; False once the batch stopped."""
         with self._lock:
-            self._jobs.add(job)
+            if self.stopped:
+                return False
+            self.starting += 1
+            return True
+
+    def add(self, job: Job | None, index: int) -> None:
+        with self._lock:
+            self.starting -= 1
+            if job is not None:
+                self._jobs[job] = index
             aborted = self.aborted
-        if aborted:
+        if aborted and job is not None:
             job.cancel()
 
     def discard(self, job: Job) -> None:
         with self._lock:
-            self._jobs.discard(job)
+            self._jobs.pop(job, None)
 
     def __len__(self) -> int:
         return len(self._jobs)
 
+    def jobs(self) -> list[tuple[Job, int]]:
+        with self._lock:
+            return list(self._jobs.items())
+
+    def unsettled(self) -> int:
+        """Jobs being submitted, or whose create request has no answer yet."""
+        with self._lock:
+            starting, jobs = self.starting, list(self._jobs)
+        return starting + sum(1 for job in jobs if _pending_without_id(job))
+
     def abort(self) -> None:
         with self._lock:
-            self.aborted = True
+            self.stopped = self.aborted = True
             jobs = list(self._jobs)
         for job in jobs:
             try:
                 job.cancel()
             except RecraftError:  # closed meanwhile
                 pass
+
+
+def _pending_without_id(job: Job) -> bool:
+    try:
+        return job.id is None and not job.poll().is_terminal
+    except RecraftError:
+        return False
 
 
 def _finish(item: BatchItem, outcome: Result | BaseException, progress: Progress) -> None:
@@ -94,85 +189,189 @@ def _finish(item: BatchItem, outcome: Result | BaseException, progress: Progress
         progress.update(ok=1)
 
 
-def run_batch(client: Client, operation: str, images: Iterable[str | os.PathLike[str]], *, concurrency: int,
+def _interrupted(plan: _Plan, live: _Live, bar: Progress) -> None:
+    """After Ctrl-C: no new jobs; wait (briefly) for submits on the wire, so their task
+    ids reach the journal; then say what is left and how to resume, and stop the jobs
+    locally (the journal keeps them in flight: nothing is lost)."""
+    with live._lock:
+        live.stopped = True
+    deadline = time.monotonic() + SETTLE_LIMIT
+    told = False
+    try:
+        while live.unsettled() and time.monotonic() < deadline:
+            if not told:
+                sys.stderr.write(f"\nrecraft: interrupted: submitting no more; waiting for {live.unsettled()} "
+                                 "submit(s) on the wire to be answered (Ctrl-C again to stop now)\n")
+                told = True
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        pass
+    left = []
+    for job, index in sorted(live.jobs(), key=lambda pair: pair[1]):
+        task_id = job._id or (None if job.closed else job.id)
+        if task_id is not None:
+            plan.note(index, "accepted", task_id=task_id)
+        left.append((plan.items[index].image, task_id))
+    live.abort()
+    not_started = sum(1 for item in plan.items if not item.ok and item.error is None) - len(left)
+    lines = [f"recraft: {plan.operation} batch interrupted: {len(left)} job(s) left running at the provider"
+             + (":" if left else ".")]
+    lines += [f"  {image}: task {task_id or '(no answer yet: uncertain)'}" for image, task_id in left]
+    if not_started > 0:
+        lines.append(f"  {not_started} input(s) not started")
+    if plan.journal_path is not None:
+        lines.append(f"To collect them (nothing is paid twice), with the same provider: jobs = client.resume(), "
+                     f"then job.wait() and job.download() for each (saved under the batch's names; "
+                     f"jobs.not_started lists the rest), or run the batch again (it skips saved results). "
+                     f"Journal: {plan.journal_path}")
+    else:
+        lines.append("This batch kept no journal (journal=False): reopen the tasks with client.open_job(operation, "
+                     "task_id).")
+    bar.close()
+    sys.stderr.write("\n".join(lines) + "\n")
+    _log.log(_log.WARNING, "batch", "; ".join(lines))
+
+
+def run_batch(client: Client, operation: str, images: Iterable[Any], *, concurrency: int,
               output_dir: str | os.PathLike[str] | None, timeout: float | None, progress: bool | None,
-              on_result: Callable[[BatchItem], object] | None, options: dict[str, Any]) -> list[BatchItem]:
-    items, stems, directory = _plan(client, operation, images, concurrency, output_dir)
+              on_result: Callable[[BatchItem], object] | None, options: dict[str, Any], overwrite: bool = False,
+              journal: bool | str | os.PathLike[str] = True) -> list[BatchItem]:
+    import concurrent.futures
+
+    plan = _Plan(client, operation, images, concurrency, output_dir, overwrite, journal)
+    items = plan.items
     live = _Live()
     bar = Progress(len(items), operation, progress)
 
     def one(index: int) -> Result:
-        if live.aborted:
+        if not live.begin():
             raise RecraftError("the batch was stopped", 12)
-        with client.submit(operation, items[index].image, **options) as job:
-            live.add(job)
-            try:
-                try:
-                    job.wait(timeout)
-                except RecraftTimeoutError as error:
-                    raise RecraftTimeoutError(f"the job did not end within {timeout or 0:g} s and was "
-                                              "cancelled locally") from error
-                return collect(job, directory, stems[index])
-            finally:
-                live.discard(job)
-
-    bar.draw(force=True)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="recraft-batch") as pool:
-        futures = {pool.submit(one, index): index for index in range(len(items))}
-        pending = set(futures)
+        job = None
         try:
-            while pending:
-                done, pending = concurrent.futures.wait(pending, timeout=0.25,
-                                                        return_when=concurrent.futures.FIRST_COMPLETED)
-                for future in done:
-                    index = futures[future]
-                    error = future.exception()
-                    _finish(items[index], error if error is not None else future.result(), bar)
-                    if on_result is not None:
-                        on_result(items[index])
-                bar.update(running=len(live))
+            job = client._submit(plan.runner, operation, plan.sources[index].data if plan.sources[index].in_memory
+                                 else plan.sources[index].source, None, options, started=plan.started(index))
+        finally:
+            live.add(job, index)
+        try:
+            try:
+                job.wait(timeout)
+            except RecraftTimeoutError as error:
+                raise RecraftTimeoutError(f"the job did not end within {timeout or 0:g} s and was "
+                                          "cancelled locally") from error
+            if job.id:
+                plan.note(index, "accepted", task_id=job.id)
+            result = collect(job, plan.targets[index])
+            if result.files:
+                plan.note(index, "saved", path=result.files[0])
+                job.close()
+            return result  # without an output the Result keeps the job, for read()
         except BaseException:
-            live.abort()
-            for future in pending:
-                future.cancel()
+            job.close()
             raise
         finally:
-            bar.close()
+            live.discard(job)
+
+    bar.draw(force=True)
+    _log.log(_log.INFO, "batch", f"batch of {len(items)} {operation} job(s), {concurrency} at a time"
+             + (f", journal {plan.journal_path}" if plan.journal_path else ""))
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency,
+                                                   thread_name_prefix="recraft-batch") as pool:
+            futures: dict[concurrent.futures.Future[Result], int] = {}
+            for index in range(len(items)):
+                if plan.skip_existing(index):
+                    bar.update(ok=1)
+                    if on_result is not None:
+                        on_result(items[index])
+                else:
+                    futures[pool.submit(one, index)] = index
+            pending = set(futures)
+            try:
+                while pending:
+                    done, pending = concurrent.futures.wait(pending, timeout=0.25,
+                                                            return_when=concurrent.futures.FIRST_COMPLETED)
+                    for future in done:
+                        index = futures[future]
+                        error = future.exception()
+                        _finish(items[index], error if error is not None else future.result(), bar)
+                        if on_result is not None:
+                            on_result(items[index])
+                    bar.update(running=len(live))
+            except KeyboardInterrupt:
+                for future in pending:
+                    future.cancel()
+                _interrupted(plan, live, bar)
+                raise
+            except BaseException:
+                live.abort()
+                for future in pending:
+                    future.cancel()
+                raise
+            finally:
+                bar.close()
+    finally:
+        plan.close()
     return items
 
 
-async def run_batch_async(client: Client, operation: str, images: Iterable[str | os.PathLike[str]], *,
+async def run_batch_async(client: Client, operation: str, images: Iterable[Any], *,
                           concurrency: int, output_dir: str | os.PathLike[str] | None, timeout: float | None,
                           progress: bool | None, on_result: Callable[[BatchItem], object] | None,
-                          options: dict[str, Any]) -> list[BatchItem]:
-    items, stems, directory = _plan(client, operation, images, concurrency, output_dir)
+                          options: dict[str, Any], overwrite: bool = False,
+                          journal: bool | str | os.PathLike[str] = True) -> list[BatchItem]:
+    import asyncio
+    import functools
+
+    plan = _Plan(client, operation, images, concurrency, output_dir, overwrite, journal)
+    items = plan.items
     bar = Progress(len(items), operation, progress)
     gate = asyncio.Semaphore(concurrency)
     running = 0
+    loop = asyncio.get_running_loop()
 
     async def one(index: int) -> Result:
         nonlocal running
         async with gate:
             running += 1
             try:
-                job = await client.submit_async(operation, items[index].image, **options)
-                with job:
+                source = plan.sources[index]
+                submit = functools.partial(client._submit, plan.runner, operation,
+                                           source.data if source.in_memory else source.source, None, options,
+                                           started=plan.started(index))
+                job = await loop.run_in_executor(None, submit)
+                try:
                     try:
                         await job.wait_async(timeout)
                     except RecraftTimeoutError as error:
                         raise RecraftTimeoutError(f"the job did not end within {timeout or 0:g} s and was "
                                                   "cancelled locally") from error
-                    if directory is None:
-                        return collect(job, None)
-                    loop = asyncio.get_running_loop()
-                    return await loop.run_in_executor(None, collect, job, directory, stems[index])
+                    if job.id:
+                        plan.note(index, "accepted", task_id=job.id)
+                    target = plan.targets[index]
+                    if target is None:
+                        return collect(job, None)  # the Result keeps the job, for read()
+                    result = await loop.run_in_executor(None, collect, job, target)
+                    if result.files:
+                        plan.note(index, "saved", path=result.files[0])
+                    job.close()
+                    return result
+                except BaseException:
+                    job.close()
+                    raise
             finally:
                 running -= 1
 
     bar.draw(force=True)
-    tasks = {asyncio.ensure_future(one(index)): index for index in range(len(items))}
-    pending = set(tasks)
+    tasks: dict[asyncio.Future[Result], int] = {}
     try:
+        for index in range(len(items)):
+            if plan.skip_existing(index):
+                bar.update(ok=1)
+                if on_result is not None:
+                    on_result(items[index])
+            else:
+                tasks[asyncio.ensure_future(one(index))] = index
+        pending = set(tasks)
         while pending:
             done, pending = await asyncio.wait(pending, timeout=0.25, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -183,10 +382,11 @@ async def run_batch_async(client: Client, operation: str, images: Iterable[str |
                     on_result(items[index])
             bar.update(running=running)
     except BaseException:
-        for task in pending:
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         raise
     finally:
         bar.close()
+        plan.close()
     return items

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import enum
 import json
 import os
 import threading
 import time
-from typing import Any, AsyncIterator, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Optional
 
-from . import _callbacks
+from . import _callbacks, _log
 from ._ffi import encode, lib, recraft_state, take_string, text
 from ._handle import _Owned
-from .errors import InvalidArgumentError, NotReadyError, RecraftTimeoutError, _check, error_for, from_job_error
+from .errors import (InvalidArgumentError, NotReadyError, RecraftError, RecraftTimeoutError, _check, after_success,
+                     error_for, from_job_error)
+
+if TYPE_CHECKING:  # asyncio is imported by the first coroutine, not by ``import recraft``
+    import asyncio
+
+    from ._output import Target
 
 
 class JobState(str, enum.Enum):
@@ -97,11 +102,25 @@ class Job(_Owned):
         super().__init__(pointer, free, interrupt=lib.recraft_job_cancel)
         #: The operation's name, e.g. "crisp_upscale".
         self.operation = operation
-        #: The input (a path or URL) when the job was submitted here; None when reopened.
+        #: The input when the job was submitted here (a path or URL, or the name of a bytes
+        #: or file-object input: its ``name``, else "image"); for a job ``resume()``
+        #: reopened, the input it was submitted for; else None.
         self.image = image
         self._completion = completion
         self._register_lock = threading.Lock()
         self._id: str | None = None
+        self._seen: JobState | None = None
+        #: Where ``download()`` with no path saves (a job ``resume()`` reopened: the
+        #: output its batch planned), and who hears of each saved file.
+        self._target: Target | None = None
+        self._on_saved: Callable[[str], None] | None = None
+
+    @property
+    def output(self) -> str | None:
+        """For a job ``Client.resume()`` reopened, where its batch meant to save it: the
+        file, or the folder and stem (``out/photo.crisp-upscale``) its extension is
+        added to. ``download()`` with no path saves there. None otherwise."""
+        return None if self._target is None else self._target.path
 
     def __repr__(self) -> str:
         if self.closed:
@@ -140,7 +159,18 @@ class Job(_Owned):
         out = recraft_state(0)
         with self._use() as job:
             _check(lib.recraft_job_poll(job, ctypes.byref(out)))
-        return _state(out.value)
+        return self._observe(_state(out.value))
+
+    def _observe(self, state: JobState) -> JobState:
+        """Logs each state the bindings see for the first time (at info for the end)."""
+        if state is not self._seen:
+            self._seen = state
+            level = _log.INFO if state.is_terminal else _log.DEBUG
+            if _log.enabled(level):
+                task = self._id or (None if self.closed else self.id)
+                _log.log(level, "state", f"job {self.operation} {task or '(no task id yet)'}: {state.value}",
+                         task_id=task, state=state.value)
+        return state
 
     def wait(self, timeout: float | None = None, *, on_change: StateCallback | None = None) -> JobState:
         """Blocks until the job ends; returns JobState.SUCCEEDED.
@@ -153,6 +183,8 @@ class Job(_Owned):
         RUNNING, then the final one); what it raises propagates from here.
         The GIL is released while the library waits; Ctrl-C interrupts the wait.
         """
+        _log.log(_log.DEBUG, "wait", f"waiting for job {self.operation} {self._id or ''} "
+                 f"(timeout {'none' if timeout is None else f'{timeout:g} s'})", task_id=self._id)
         deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
         slice_ms = _WAIT_SLICE_MS if on_change is None else int(_WATCH_INTERVAL * 1000)
         out = recraft_state(0)
@@ -163,7 +195,7 @@ class Job(_Owned):
                 if deadline is not None:
                     wait_ms = max(0, min(slice_ms, int((deadline - time.monotonic()) * 1000)))
                 _check(lib.recraft_job_wait(job, wait_ms, ctypes.byref(out)))
-                state = _state(out.value)
+                state = self._observe(_state(out.value))
                 if on_change is not None and state is not last:
                     last = state
                     on_change(state)
@@ -180,6 +212,8 @@ class Job(_Owned):
         together (``asyncio.gather``). ``on_change`` is called on the event loop; with it,
         the state is looked at (without blocking) every 0.1 s.
         """
+        import asyncio
+
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Optional[int]] = loop.create_future()
 
@@ -213,7 +247,7 @@ class Job(_Owned):
         final = future.result()
         if final is None:
             raise InvalidArgumentError("this Job was closed while it was awaited")
-        state = _state(final)
+        state = self._observe(_state(final))
         if on_change is not None and state is not last:
             on_change(state)
         with self._use() as job:
@@ -229,7 +263,7 @@ class Job(_Owned):
         while True:
             with self._use() as job:
                 _check(lib.recraft_job_wait(job, max(0, int(interval * 1000)), ctypes.byref(out)))
-            state = _state(out.value)
+            state = self._observe(_state(out.value))
             if state is not last:
                 last = state
                 yield state
@@ -238,6 +272,8 @@ class Job(_Owned):
 
     async def astates(self, interval: float = _WATCH_INTERVAL) -> AsyncIterator[JobState]:
         """``states()`` for asyncio: ``async for state in job.astates(): ...``."""
+        import asyncio
+
         last: JobState | None = None
         loop = asyncio.get_running_loop()
         ended: asyncio.Future[Optional[int]] = loop.create_future()
@@ -291,24 +327,77 @@ class Job(_Owned):
                     urls.append(url)
         return urls
 
-    def download(self, path: str | os.PathLike[str] = ".", index: int = 0) -> str:
-        """Saves result ``index`` to ``path``, a file or an existing directory to save
-        into (as ``<id>-<index>.<ext>``), and returns the file's path. Blocks until done
+    def download(self, path: str | os.PathLike[str] | None = None, index: int = 0, *,
+                 overwrite: bool = False) -> str:
+        """Saves result ``index`` and returns the file's path. ``path``: a file, or a
+        folder (an existing one, or a str ending with ``/``, created) to save into as
+        ``<id>-<index>.<ext>``; None: where ``resume()`` says the job's batch meant it
+        (``output``), else the current folder. An existing file is kept unless
+        ``overwrite=True``, and a path that does not exist and has no extension is
+        refused (it would become a file, not the folder meant). Blocks until done
         (without the GIL); the file appears whole or not at all. Raises NotReadyError
-        before the job has succeeded, the job's error after it failed."""
-        if not isinstance(index, int) or index < 0:
-            raise NotReadyError(f"index must be a non-negative int, not {index!r}")
-        target = os.fspath(path)
-        with self._use() as job:
-            if os.path.isdir(target):
-                target = os.path.join(target, self.file_name(index))
-            _check(lib.recraft_job_download(job, index, encode(target, "path")))
-        return target
+        before the job has succeeded, the job's error after it failed; an error after it
+        succeeded carries ``task_id`` and ``result_url``."""
+        from . import _output
 
-    async def download_async(self, path: str | os.PathLike[str] = ".", index: int = 0) -> str:
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise NotReadyError(f"index must be a non-negative int, not {index!r}")
+        if path is None and self._target is not None:
+            target = self._target.file(self, index)
+            if not self._target.exact:
+                _output.make_folder(os.path.dirname(target) or ".")
+            overwrite = overwrite or self._target.overwrite
+        else:
+            target = os.fspath(path if path is not None else ".")
+            if _output.is_folder(target):
+                _output.make_folder(target)
+                target = os.path.join(target, self.file_name(index))
+            else:
+                _output.check_file(target)
+        try:
+            if not overwrite:
+                _output.refuse_existing(target if os.path.lexists(target) else None)
+            saved = self._download_file(target, index)
+        except (RecraftError, OSError) as error:
+            if self.closed or self.poll() is not JobState.SUCCEEDED:
+                raise
+            raise after_success(error, self.id, self.results[index:] or self.results) from error
+        if self._on_saved is not None:
+            self._on_saved(saved)
+        return saved
+
+    async def download_async(self, path: str | os.PathLike[str] | None = None, index: int = 0, *,
+                             overwrite: bool = False) -> str:
         """``download()`` in the event loop's default executor, so the loop never blocks."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, self.download, path, index)
+        import asyncio
+        import functools
+
+        call = functools.partial(self.download, path, index, overwrite=overwrite)
+        return await asyncio.get_running_loop().run_in_executor(None, call)
+
+    def read(self, index: int = 0) -> bytes:
+        """Result ``index`` as bytes, without a path from the caller (each call downloads
+        it again; nothing is paid again). Raises like ``download()``."""
+        from ._output import read_bytes
+
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise NotReadyError(f"index must be a non-negative int, not {index!r}")
+        return read_bytes(self, index)
+
+    async def read_async(self, index: int = 0) -> bytes:
+        """``read()`` in the event loop's default executor, so the loop never blocks."""
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(None, self.read, index)
+
+    def _download_file(self, path: str, index: int) -> str:
+        """The library's download of result ``index`` to the file ``path``, logged."""
+        from ._output import timed
+
+        with timed("download", f"download of result {index} of job {self._id} to {path}", self._id):
+            with self._use() as job:
+                _check(lib.recraft_job_download(job, index, encode(path, "path")))
+        return path
 
     def file_name(self, index: int = 0, stem: str | None = None) -> str:
         """The file name a download of result ``index`` into a directory gets:

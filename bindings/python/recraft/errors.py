@@ -18,6 +18,10 @@ class RecraftError(Exception):
         message: what happened and what to do next.
         http_status: the HTTP status of the provider's reply that caused it, if any.
         provider_code: the provider's own error code, if any.
+        task_id: for an error after the provider's job succeeded (its result could not be
+            saved or read), the task id: the result is paid for and not lost.
+        result_url: then, the URL of the result (fetch it, or reopen the task with
+            ``Client.open_job``); the message names both.
     """
 
     #: The status code this class stands for (``None`` for the base class).
@@ -30,6 +34,8 @@ class RecraftError(Exception):
         self.message = message
         self.http_status = http_status
         self.provider_code = provider_code
+        self.task_id: str | None = None
+        self.result_url: str | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -160,6 +166,38 @@ def from_job_error(error: dict[str, Any]) -> RecraftError:
     return error_for(int(error.get("code", 18)), str(error.get("message") or error.get("name") or ""),
                      http_status=int(http_status) if http_status is not None else None,
                      provider_code=str(provider_code) if provider_code is not None else None)
+
+
+def after_success(error: BaseException, task_id: str | None, urls: list[str]) -> RecraftError:
+    """The error to raise when saving or reading the result of a job that succeeded went
+    wrong: of the same class for a RecraftError (RecraftIOError for an OSError), with the
+    task id and the result URL as attributes and in the message, so that nothing paid for
+    is lost. A signed URL's query string is left out of the message (it is in
+    ``result_url``)."""
+    url = urls[0] if urls else None
+    cls: type[RecraftError] = type(error) if isinstance(error, RecraftError) else RecraftIOError
+    code = error.code if isinstance(error, RecraftError) else 14
+    reason = error.message if isinstance(error, RecraftError) else str(error)
+    where = f"task {task_id}" if task_id else "the job"
+    shown = f", result {_shown_url(url)}" if url else ""
+    message = (f"{reason} (the job succeeded and is paid for: {where}{shown}; reopen it with "
+               f"Client.open_job(operation, task_id) or fetch error.result_url)")
+    made = cls(message, code, http_status=getattr(error, "http_status", None),
+               provider_code=getattr(error, "provider_code", None))
+    made.task_id = task_id
+    made.result_url = url
+    return made
+
+
+def _shown_url(url: str) -> str:
+    """A URL for a message or a log: no query string or fragment (signed URLs carry their
+    token there), and a data: URL abbreviated."""
+    if url.startswith("data:"):
+        return url[: url.find(",") + 1] + f"... ({len(url)} characters)" if "," in url else "data:..."
+    for mark in ("?", "#"):
+        if mark in url:
+            url = url.split(mark, 1)[0] + mark + "..."
+    return url
 
 
 def _check(status: int) -> None:

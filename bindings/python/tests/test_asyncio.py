@@ -121,7 +121,7 @@ def test_wait_async_errors_are_the_jobs(sandbox: Sandbox) -> None:
                 with pytest.raises(recraft.CancelledError):
                     await job.wait_async(timeout=30)
             with pytest.raises(recraft.UnsupportedError):
-                await client.submit_async("vectorize", SAMPLE)
+                await client.submit_async("crisp_upscale", SAMPLE, no_such_option=1)
 
     asyncio.run(main())
 

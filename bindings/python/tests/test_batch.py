@@ -150,3 +150,64 @@ def test_batch_async_stops_on_an_exception_in_on_result(slow_sandbox: Sandbox) -
     started = time.monotonic()
     asyncio.run(main())
     assert time.monotonic() - started < 3
+
+
+def test_an_interrupted_batch_resumes_without_paying_twice_under_its_names(slow_sandbox: Sandbox, tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import _thread
+    import time
+
+    inputs = []
+    for name in ("a", "b", "c", "d"):
+        path = tmp_path / "in" / f"{name}.png"
+        path.parent.mkdir(exist_ok=True)
+        shutil.copy(SAMPLE, path)
+        inputs.append(path)
+    out = tmp_path / "out"
+    created = slow_sandbox.stats()["tasksCreated"]
+
+    def ctrl_c_once_two_tasks_exist() -> None:
+        deadline = time.monotonic() + 120
+        while slow_sandbox.stats()["tasksCreated"] < created + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _thread.interrupt_main()  # what Ctrl-C does to the main thread
+
+    with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k", poll_initial_ms=50) as client:
+        threading.Thread(target=ctrl_c_once_two_tasks_exist, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            client.batch("crisp_upscale", inputs, concurrency=2, output_dir=out, progress=False)
+        said = capsys.readouterr().err
+        assert said.count(": task ") == 2 and "client.resume()" in said and "2 input(s) not started" in said
+        assert slow_sandbox.stats()["tasksCreated"] == created + 2
+
+        # A new client (the journal is the default one): the two tasks are collected under
+        # the batch's names, the two others are listed as never started.
+    with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k", poll_initial_ms=50) as client:
+        jobs = client.resume()
+        assert sorted(job.image or "" for job in jobs) == [str(inputs[0]), str(inputs[1])]
+        assert jobs.not_started == [str(inputs[2]), str(inputs[3])] and jobs.uncertain == []
+        for job in jobs:
+            with job:
+                job.wait(timeout=120)
+                job.download()
+        assert sorted(p.name for p in out.iterdir()) == ["a.crisp-upscale.png", "b.crisp-upscale.png"]
+        assert slow_sandbox.stats()["tasksCreated"] == created + 2  # nothing submitted again
+
+        # Running the batch again skips what is saved and pays for the rest only.
+        items = client.batch("crisp_upscale", inputs, concurrency=2, output_dir=out, progress=False)
+        assert [item.skipped for item in items] == [True, True, False, False] and all(item.ok for item in items)
+        assert slow_sandbox.stats()["tasksCreated"] == created + 4
+        assert sorted(p.name for p in out.iterdir()) == [f"{n}.crisp-upscale.png" for n in "abcd"]
+        again = client.resume()
+        assert list(again) == [] and again.not_started == []
+
+
+def test_batch_takes_bytes_and_journals_by_default(client: Any, tmp_path: Path) -> None:
+    from recraft._journal import default_journal_path
+
+    items = client.batch("crisp_upscale", [SAMPLE.read_bytes(), open(SAMPLE, "rb")], output_dir=tmp_path,
+                         progress=False)
+    assert [Path(item.output or "").name for item in items] == ["image.crisp-upscale.png", "sample.crisp-upscale.png"]
+    assert Path(default_journal_path()).exists() and Path(default_journal_path() + ".python.jsonl").exists()
+    none = client.batch("crisp_upscale", [SAMPLE], progress=False, journal=False)
+    assert none[0].ok and none[0].result and none[0].result.read()[:4] == b"\x89PNG"

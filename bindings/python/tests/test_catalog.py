@@ -48,11 +48,13 @@ def test_every_operation_has_a_helper_and_every_helper_an_operation() -> None:
 
 
 def test_helpers_take_the_same_arguments() -> None:
-    # Each helper is run() for one operation: (image, output=None, *, timeout=None, **options).
+    # Each helper is run() for one operation:
+    # (image, output=None, *, timeout=None, overwrite=False, **options).
     for name in helpers():
         parameters = list(inspect.signature(getattr(recraft.Client, name)).parameters.values())
-        assert [p.name for p in parameters] == ["self", "image", "output", "timeout", "options"], name
-        assert parameters[3].kind is inspect.Parameter.KEYWORD_ONLY and parameters[4].kind is inspect.Parameter.VAR_KEYWORD
+        assert [p.name for p in parameters] == ["self", "image", "output", "timeout", "overwrite", "options"], name
+        assert parameters[3].kind is inspect.Parameter.KEYWORD_ONLY and parameters[4].kind is inspect.Parameter.KEYWORD_ONLY
+        assert parameters[5].kind is inspect.Parameter.VAR_KEYWORD
 
 
 def header_codes() -> dict[str, int]:
@@ -112,3 +114,17 @@ def test_file_names_are_the_librarys(client: Any, tmp_path: Path) -> None:
         assert Path(saved).name == name
         with pytest.raises(recraft.NotReadyError):
             job.file_name(-1)
+
+
+def test_sandbox_routes_are_the_clis() -> None:
+    # Client("sandbox") routes an operation as `recraft --provider sandbox` does
+    # (Endpoint.sandboxRoutes); the catalog does not carry the routes yet.
+    from conftest import ROOT
+    from recraft._catalog import SANDBOX_ROUTES
+
+    source = (ROOT / "Sources" / "RecraftCLI" / "ClientPool.swift").read_text()
+    routes = re.search(r"sandboxRoutes: \[\(preset: Preset, path: String\)\] = \[(.*?)\]\n", source)
+    assert routes, "sandboxRoutes not found in ClientPool.swift"
+    swift = re.findall(r'\(\.(\w+), "([^"]*)"\)', routes.group(1))
+    camel = {"sandbox": "sandbox", "recraft": "recraft", "recraftMirror": "recraft-mirror"}
+    assert [(camel[name], path) for name, path in swift] == list(SANDBOX_ROUTES)

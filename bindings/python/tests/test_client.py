@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,11 +52,26 @@ def test_unknown_operation_is_invalid_argument(client: Any) -> None:
     assert info.value.code == 1
 
 
-def test_operation_the_provider_lacks_is_unsupported(client: Any, sandbox: Sandbox) -> None:
+def test_operation_the_provider_lacks_is_unsupported(sandbox: Sandbox) -> None:
     before = sandbox.stats()["tasksCreated"]
-    with pytest.raises(recraft.UnsupportedError):
-        client.submit("vectorize", SAMPLE)
+    with recraft.Client("kie", api_key="k", base_url=sandbox.url) as kie:  # kie sells no vectorize
+        with pytest.raises(recraft.UnsupportedError, match="presets that do"):
+            kie.submit("vectorize", SAMPLE)
     assert sandbox.stats()["tasksCreated"] == before  # nothing was sent
+
+
+def test_the_sandbox_offers_what_the_cli_offers_for_it(client: Any, tmp_path: Path) -> None:
+    # `recraft vectorize --provider sandbox` works: the sandbox serves every dialect, and an
+    # operation its own preset lacks goes to the one that has it (the catalog says which).
+    from recraft._catalog import catalog, sandbox_route
+
+    for entry in catalog()["operations"]:
+        preset, _ = sandbox_route(entry["name"])
+        assert preset in entry["presets"], entry["name"]
+    vector = client.vectorize(SAMPLE, tmp_path / "v.svg")
+    assert b"<svg" in Path(vector.path or "").read_bytes()[:4096]
+    assert client.creative_upscale(SAMPLE).read()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.clarity_upscale(SAMPLE).read()
 
 
 def test_missing_input_file_is_invalid_input(client: Any, tmp_path: Any) -> None:
@@ -120,9 +136,13 @@ def test_journal_lists_submitted_jobs(sandbox: Sandbox, tmp_path: Any) -> None:
     assert entries[0]["status"] == "succeeded" and entries[0]["operation"] == "crisp_upscale"
 
 
-def test_journal_needs_a_journal_path(client: Any) -> None:
-    with pytest.raises(recraft.ConfigError, match="journal_path"):
-        client.journal()
+def test_without_a_journal_path_the_default_journal_is_read(client: Any, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # The journal batches keep by default, in the per-user state folder (the CLI's).
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert client.journal() == {"entries": [], "problems": []}
+    assert (tmp_path / "state" / "recraft" / "python-journal.jsonl").exists()
+    assert oct((tmp_path / "state" / "recraft").stat().st_mode & 0o777) == "0o700"
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -284,10 +304,11 @@ def test_helpers_for_operations_of_recraft_providers(sandbox: Sandbox, tmp_path:
 
 
 def test_helpers_raise_what_the_job_raises(client: Any, sandbox: Sandbox, slow_sandbox: Sandbox) -> None:
-    with pytest.raises(recraft.UnsupportedError, match="vectorize"):
-        client.vectorize(SAMPLE)
-    with pytest.raises(recraft.UnsupportedError):
-        client.creative_upscale(SAMPLE)
+    with recraft.Client("kie", api_key="k", base_url=sandbox.url) as kie:
+        with pytest.raises(recraft.UnsupportedError, match="vectorize"):
+            kie.vectorize(SAMPLE)
+        with pytest.raises(recraft.UnsupportedError):
+            kie.creative_upscale(SAMPLE)
     with pytest.raises(recraft.JobFailedError):
         client.crisp_upscale(sandbox.url + "/files/no-such-input.png")
     with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k") as slow:
@@ -343,8 +364,7 @@ def test_resume_reopens_what_a_crash_left_in_flight(sandbox: Sandbox, tmp_path: 
         assert [e["status"] for e in client.journal()["entries"]] == ["succeeded"]
         assert client.resume() == []  # collected: nothing left to reopen
     with recraft.Client("sandbox", base_url=sandbox.url, api_key="k") as no_journal:
-        with pytest.raises(recraft.ConfigError):
-            no_journal.resume()
+        assert no_journal.resume() == []  # the default journal (tests: under a temporary XDG_STATE_HOME)
 
 
 def test_client_methods_after_close(sandbox: Sandbox, tmp_path: Any) -> None:

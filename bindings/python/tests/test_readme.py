@@ -34,8 +34,11 @@ def test_the_quick_start_runs_as_written(sandbox: Sandbox, tmp_path: Path) -> No
     result = subprocess.run([sys.executable, "-c", code.replace(README_URL, sandbox.url)], cwd=tmp_path,
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert png_size(tmp_path / "photo-upscaled.png")[0] >= 4 * png_size(tmp_path / "photo.png")[0]
+    upscaled = tmp_path / "upscaled" / "photo.crisp-upscale.png"
+    assert png_size(upscaled)[0] >= 4 * png_size(tmp_path / "photo.png")[0]
     assert png_size(tmp_path / "photo-cutout.png") == png_size(tmp_path / "photo.png")
     printed = result.stdout.splitlines()
-    assert printed[0] == "photo-upscaled.png"
-    assert printed[1].endswith(" photo-cutout.png")
+    assert printed[0] == os.path.join("upscaled", "photo.crisp-upscale.png")
+    assert printed[1].endswith(" bytes") and int(printed[1].split()[0]) > 0
+    assert printed[2].endswith(" photo-cutout.png")
+    assert "recraft" in result.stderr and "succeeded" in result.stderr  # logging.basicConfig shows the jobs

@@ -1,0 +1,136 @@
+"""The ``recraft`` logger: what the bindings see of each job (submit and download calls
+with their durations, state changes, waits), and later what the library itself logs.
+
+Nothing is logged until someone listens: ``logging.getLogger("recraft")`` with a level
+(``logging.basicConfig(level=logging.DEBUG)``), or ``RECRAFT_LOG=debug`` (also ``info``,
+``warning``, ``error``) in the environment, which adds a stderr handler when the first
+client is made. ``logging`` itself is imported only then, so ``import recraft`` stays cheap.
+
+Every message passes through ``redact`` first: the API keys and webhook secrets of the
+clients made in this process, ``Authorization``/``X-Api-Key`` header values and the query
+strings of URLs (signed result URLs carry their token there) never appear.
+
+The library's own log (per-request lines, retries with their reasons; a C log callback,
+to come) is meant to feed ``from_library``, which sends it to the child logger
+``recraft.wire`` through the same redaction; the records of the bindings carry
+``recraft_event`` (``submit``, ``state``, ``wait``, ``download``, ``batch``, ...) and, when
+known, ``recraft_task_id``, so handlers can filter on them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import logging
+
+# The levels of the logging module, without importing it.
+DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
+LOGGER_NAME = "recraft"
+#: The environment variable that turns logging on without code changes.
+ENV_SWITCH = "RECRAFT_LOG"
+_ENV_LEVELS = {"debug": DEBUG, "info": INFO, "warning": WARNING, "warn": WARNING, "error": ERROR}
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_env_checked = False
+_logger: logging.Logger | None = None
+
+_URL_QUERY = re.compile(r"((?:https?|wss?)://[^\s?#\"'<>]*)[?#][^\s\"'<>]*", re.IGNORECASE)
+_HEADER = re.compile(r"((?:authorization|x-api-key|api[-_]key|cookie|set-cookie)\s*[:=]\s*)(\"?)[^\r\n\"]*",
+                     re.IGNORECASE)
+_DATA_URL = re.compile(r"data:([\w/+.-]*)[^,\s]*,[A-Za-z0-9+/=%]{16,}")
+
+
+def add_secret(value: str | None) -> None:
+    """Remembers a secret (an API key, a webhook secret) so that no log line shows it.
+    Short values (under 4 characters) are ignored: removing them would garble words."""
+    if value and len(value) >= 4:
+        with _lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` without secrets, credential headers or URL query strings."""
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "<redacted>")
+    text = _HEADER.sub(lambda m: m.group(1) + m.group(2) + "<redacted>", text)
+    text = _DATA_URL.sub(lambda m: f"data:{m.group(1)},...", text)
+    return _URL_QUERY.sub(lambda m: m.group(1) + "?<redacted>", text)
+
+
+def logger() -> logging.Logger:
+    """``logging.getLogger("recraft")`` (importing logging on first use)."""
+    global _logger
+    if _logger is None:
+        import logging
+
+        _logger = logging.getLogger(LOGGER_NAME)
+    return _logger
+
+
+def configure_from_env() -> None:
+    """Once per process: with ``RECRAFT_LOG`` set, a stderr handler at that level on the
+    ``recraft`` logger (unless it has a handler already)."""
+    global _env_checked
+    if _env_checked:
+        return
+    _env_checked = True
+    wanted = os.environ.get(ENV_SWITCH, "").strip().lower()
+    if not wanted:
+        return
+    import logging
+
+    level = _ENV_LEVELS.get(wanted, DEBUG if wanted in ("1", "true", "yes", "on") else None)
+    if level is None:
+        sys.stderr.write(f"recraft: {ENV_SWITCH}={wanted!r} is not one of debug, info, warning, error; ignored\n")
+        return
+    log = logger()
+    log.setLevel(level)
+    if not any(getattr(handler, "_recraft_env", False) for handler in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s recraft %(levelname)s %(message)s"))
+        handler._recraft_env = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+
+
+def enabled(level: int) -> bool:
+    """True when a record at ``level`` would be handled; cheap when nobody listens."""
+    if _logger is None and "logging" not in sys.modules:
+        return False  # nobody can have configured a handler
+    return logger().isEnabledFor(level)
+
+
+def log(level: int, event: str, message: str, *, task_id: str | None = None, **fields: Any) -> None:
+    """One record of the bindings, redacted. ``fields`` go into the record as
+    ``recraft_<name>`` attributes."""
+    if not enabled(level):
+        return
+    extra = {"recraft_event": event, "recraft_task_id": task_id}
+    extra.update({f"recraft_{name}": value for name, value in fields.items()})
+    logger().log(level, "%s", redact(message), extra=extra)
+
+
+#: The library's levels (for the C log callback to come) -> logging's.
+_LIBRARY_LEVELS = {0: ERROR, 1: WARNING, 2: INFO, 3: DEBUG, 4: DEBUG}
+
+
+def from_library(level: int, message: bytes | str) -> None:
+    """What a log callback from librecraft should call, on whatever thread it runs:
+    ``level`` 0 error, 1 warning, 2 info, 3 debug (4 trace, logged as debug). Goes to the
+    ``recraft.wire`` logger, redacted like everything else. Never raises."""
+    try:
+        text = message.decode("utf-8", errors="replace") if isinstance(message, bytes) else str(message)
+        python_level = _LIBRARY_LEVELS.get(int(level), DEBUG)
+        if not enabled(python_level):
+            return
+        logger().getChild("wire").log(python_level, "%s", redact(text), extra={"recraft_event": "library"})
+    except Exception:  # noqa: BLE001 - nothing may unwind into the library's thread
+        pass
