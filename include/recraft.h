@@ -138,7 +138,10 @@ enum {
     /// The job has no result yet, or none at that index.
     RECRAFT_ERR_NOT_READY = 17,
     /// A bug in the library; please report it with the message.
-    RECRAFT_ERR_INTERNAL = 18
+    RECRAFT_ERR_INTERNAL = 18,
+    /// The shared store (SQLite file or PostgreSQL) could not be reached: no billed request
+    /// was sent. Check the store (its path or URL is in the message) and retry.
+    RECRAFT_ERR_STORE_UNAVAILABLE = 19
 };
 
 /// Where a job is in its life.
@@ -313,14 +316,16 @@ extern void recraft_job_free(recraft_job *job);
 /// Does not take ownership of user_data.
 extern recraft_status recraft_job_on_complete(recraft_job *job, recraft_job_callback callback, void *user_data);
 
-/// Lists what the client's journal (config key journal_path) holds, as JSON:
+/// Lists what the client's journal holds (the JSONL file journal_path when set, else this
+/// account's jobs in the shared store's ledger, with "live" true for those a running
+/// worker still has), as JSON:
 /// {"entries": [{"ref", "status", "provider", "operation", "image", "task_id", "results",
 /// "error"}], "problems": ["line 7: ..."]}. status is "not_sent" (safe to submit again),
 /// "uncertain" (the billed request went out and no reply was recorded), "in_flight"
 /// (reopen it with recraft_job_open and its task_id), "succeeded", "failed" or "cancelled".
 /// Lines a crash truncated are skipped and named in problems. Returns
-/// RECRAFT_ERR_INVALID_CONFIG when the client has no journal_path, RECRAFT_ERR_IO when the
-/// journal cannot be read.
+/// RECRAFT_ERR_IO when the journal cannot be read, RECRAFT_ERR_STORE_UNAVAILABLE when the
+/// store cannot.
 /// On success *json_out is the caller's; free with recraft_string_free.
 extern recraft_status recraft_journal_list(recraft_client *client, char **json_out);
 

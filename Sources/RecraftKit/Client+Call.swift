@@ -69,11 +69,23 @@ extension Client: ProviderAPI {
 
     /// Uploads a checked input through the kie upload API and returns its public URL.
     /// Uploads are free and each gets a fresh name, so any failure may be retried.
+    ///
+    /// The same bytes are uploaded once while the link is good for a whole job: the store
+    /// remembers each upload by content hash, for every worker of the account. The cache
+    /// is a saving only: when the store cannot answer, the file is uploaded.
     func upload(_ file: InputFile) async throws(RecraftError) -> String {
-        try await retrying(.upload) { () async throws(RecraftError) -> String in
+        let digest = file.read(count: file.size).map { SHA256.hash($0).hex }
+        let host = configuration.uploadURL
+        let validFor = configuration.jobTimeout.milliseconds + 10 * 60 * 1000
+        if let digest, let url = try? await store.cachedUpload(scope: scope, sha256: digest, host: host, validForMs: validFor) {
+            return url
+        }
+        let url = try await retrying(.upload) { () async throws(RecraftError) -> String in
             let response = try await call(KieUpload.request(file: file, configuration: configuration), kind: .upload)
             return try KieUpload.decode(response, keyVariable: configuration.provider.apiKeyVariable)
         }
+        if let digest { try? await store.rememberUpload(scope: scope, sha256: digest, host: host, url: url) }
+        return url
     }
 }
 

@@ -71,7 +71,7 @@ extension Client {
             // For a job waited on in another process or on another machine.
             do throws(RecraftError) {
                 try store.recordCallback(scope: scope, taskId: taskId, outcome: outcome.json.serialized())
-            } catch where local != nil {
+            } catch  where local != nil {
                 // This process had the job: it ended here, whatever the store says.
             }
         }

@@ -57,3 +57,16 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     for i in a.indices { difference |= a[i] ^ b[i] }
     return difference == 0
 }
+
+extension Sequence<UInt8> {
+    /// Lower-case hex, two digits a byte (digests as text).
+    var hex: String {
+        let digits = Array("0123456789abcdef")
+        var text = ""
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return text
+    }
+}

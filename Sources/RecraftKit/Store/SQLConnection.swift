@@ -59,6 +59,8 @@ struct StoreFailure: Error, Sendable {
     var connectionLost: Bool
     /// Another writer held the lock past the busy timeout: try again.
     var busy = false
+    /// libsqlite3 or libpq could not be loaded: no retry will help.
+    var missingLibrary = false
 }
 
 extension SQLConnection {

@@ -14,6 +14,7 @@ import Glibc
 final class SQLiteConnection: SQLConnection {
     private var db: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    private let lib: LibSQLite
     let displayName: String
 
     /// How long a writer waits for another process's transaction before giving up.
@@ -23,6 +24,7 @@ final class SQLiteConnection: SQLConnection {
     /// private in-memory database for ":memory:".
     init(path: String) throws(StoreFailure) {
         displayName = path
+        lib = try LibSQLite.load()
         if path != ":memory:" {
             // Created 0600 before SQLite sees it: the ledger lists what the user submitted.
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -33,16 +35,16 @@ final class SQLiteConnection: SQLConnection {
         }
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
-            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-            sqlite3_close_v2(handle)
+        guard lib.openV2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
+            let message = handle.flatMap { lib.errmsg($0) }.map { String(cString: $0) } ?? "out of memory"
+            _ = lib.closeV2(handle)
             throw StoreFailure(message: "cannot open the store \(path): \(message)", connectionLost: true)
         }
         db = handle
-        sqlite3_busy_timeout(handle, Self.busyTimeoutMs)
-        sqlite3_extended_result_codes(handle, 1)
+        _ = lib.busyTimeout(handle, Self.busyTimeoutMs)
+        _ = lib.extendedResultCodes(handle, 1)
         // recraft_now(): the store's clock, the same for every process of this boot.
-        sqlite3_create_function_v2(handle, "recraft_now", 0, SQLITE_UTF8, nil, sqliteNow, nil, nil, nil)
+        _ = lib.createFunctionV2(handle, "recraft_now", 0, SQLITE_UTF8, nil, sqliteNow, nil, nil, nil)
         do {
             if path != ":memory:" { try execute("PRAGMA journal_mode=WAL", []) }
             try execute("PRAGMA synchronous=FULL", [])
@@ -57,9 +59,9 @@ final class SQLiteConnection: SQLConnection {
     /// Closes the database. Not after fork(): closing in a child can drop the parent's
     /// POSIX locks on the file, so a forked child abandons the parent's connection instead.
     func close() {
-        for statement in statements.values { sqlite3_finalize(statement) }
+        for statement in statements.values { _ = lib.finalize(statement) }
         statements = [:]
-        if let db { sqlite3_close_v2(db) }
+        if let db { _ = lib.closeV2(db) }
         db = nil
     }
 
@@ -74,33 +76,33 @@ final class SQLiteConnection: SQLConnection {
         guard let db else { throw StoreFailure(message: "the store \(displayName) is closed", connectionLost: true) }
         let statement = try prepared(sql, db)
         defer {
-            sqlite3_reset(statement)
-            sqlite3_clear_bindings(statement)
+            _ = lib.reset(statement)
+            _ = lib.clearBindings(statement)
         }
         for (offset, parameter) in parameters.enumerated() {
             let index = Int32(offset + 1)
             switch parameter {
-            case .null: sqlite3_bind_null(statement, index)
-            case .int(let value): sqlite3_bind_int64(statement, index, value)
-            case .text(let text): rk_sqlite_bind_text(statement, index, text, -1)
+            case .null: _ = lib.bindNull(statement, index)
+            case .int(let value): _ = lib.bindInt64(statement, index, value)
+            case .text(let text): _ = lib.bindText(statement, index, text, -1, LibSQLite.transient)
             }
         }
         var result = SQLResult()
         while true {
-            let code = sqlite3_step(statement)
+            let code = lib.step(statement)
             if code == SQLITE_DONE { break }
             guard code == SQLITE_ROW else { throw failure(code, db) }
             var row: [SQLValue] = []
-            for column in 0..<sqlite3_column_count(statement) {
-                switch sqlite3_column_type(statement, column) {
+            for column in 0..<lib.columnCount(statement) {
+                switch lib.columnType(statement, column) {
                 case SQLITE_NULL: row.append(.null)
-                case SQLITE_INTEGER: row.append(.int(sqlite3_column_int64(statement, column)))
-                default: row.append(.text(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""))
+                case SQLITE_INTEGER: row.append(.int(lib.columnInt64(statement, column)))
+                default: row.append(.text(lib.columnText(statement, column).map { String(cString: $0) } ?? ""))
                 }
             }
             result.rows.append(row)
         }
-        result.changes = Int(sqlite3_changes(db))
+        result.changes = Int(lib.changes(db))
         return result
     }
 
@@ -111,7 +113,7 @@ final class SQLiteConnection: SQLConnection {
     private func prepared(_ sql: String, _ db: OpaquePointer) throws(StoreFailure) -> OpaquePointer {
         if let statement = statements[sql] { return statement }
         var statement: OpaquePointer?
-        let code = sqlite3_prepare_v2(db, sql, -1, &statement, nil)
+        let code = lib.prepareV2(db, sql, -1, &statement, nil)
         guard code == SQLITE_OK, let statement else { throw failure(code, db) }
         statements[sql] = statement
         return statement
@@ -119,8 +121,9 @@ final class SQLiteConnection: SQLConnection {
 
     private func failure(_ code: Int32, _ db: OpaquePointer) -> StoreFailure {
         let primary = code & 0xFF
-        let message = "the store \(displayName) answered: \(String(cString: sqlite3_errmsg(db)))"
-        let lost = primary == SQLITE_IOERR || primary == SQLITE_CORRUPT || primary == SQLITE_CANTOPEN || primary == SQLITE_NOTADB
+        let message = "the store \(displayName) answered: \(lib.errmsg(db).map { String(cString: $0) } ?? "error \(code)")"
+        let lost =
+            primary == SQLITE_IOERR || primary == SQLITE_CORRUPT || primary == SQLITE_CANTOPEN || primary == SQLITE_NOTADB
             || primary == SQLITE_FULL || primary == SQLITE_READONLY
         return StoreFailure(message: message, connectionLost: lost, busy: primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
     }
@@ -147,5 +150,5 @@ final class SQLiteConnection: SQLConnection {
 }
 
 private let sqliteNow: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, _ in
-    sqlite3_result_int64(context, SQLiteConnection.clockMs())
+    (try? LibSQLite.load())?.resultInt64(context, SQLiteConnection.clockMs())
 }

@@ -152,7 +152,9 @@ extension Store {
             [.text(scope), .text(ref), SQLValue(operation), .text(owner), .int(Store.leaseMs), .text(taskId), .int(wallMs()), .int(wallMs())])
     }
 
-    private static func entries(scope: String?, where condition: String, _ values: [SQLValue], _ connection: any SQLConnection) throws(StoreFailure)
+    private static func entries(
+        scope: String?, where condition: String, _ values: [SQLValue], _ connection: any SQLConnection
+    ) throws(StoreFailure)
         -> [JournalEntry]
     {
         let scopeCondition = scope == nil ? "" : "scope = ? AND "

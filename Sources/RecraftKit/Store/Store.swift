@@ -58,6 +58,7 @@ final class Store: @unchecked Sendable {
     }
 
     /// Runs `body` with the connection on the store's queue, without blocking the caller's thread.
+    @discardableResult
     func run<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection, String) throws(StoreFailure) -> T) async throws(RecraftError) -> T {
         let result: Result<T, RecraftError> = await withCheckedContinuation { continuation in
             queue.async {
@@ -218,7 +219,7 @@ final class Store: @unchecked Sendable {
         while true {
             do {
                 return try await body()
-            } catch where error.code == .storeUnavailable {
+            } catch  where error.code == .storeUnavailable {
                 failures += 1
                 let backoff = Duration.milliseconds(min(1000, 50 << min(failures, 5)))
                 guard ContinuousClock.now + backoff < deadline, !Task.isCancelled else { throw error }

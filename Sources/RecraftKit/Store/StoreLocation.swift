@@ -53,12 +53,6 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// key, hashed together (the key is never stored, not even its hash alone).
     static func defaultScope(provider: Preset, baseURL: String, apiKey: String) -> String {
         let digest = SHA256.hash(Array("\(provider.rawValue)\n\(baseURL)\n\(apiKey)".utf8))
-        return provider.rawValue + ":" + digest.prefix(12).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        return provider.rawValue + ":" + digest.prefix(12).hex
     }
 }
