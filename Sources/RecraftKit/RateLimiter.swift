@@ -29,10 +29,9 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
         let lower = text.lowercased().trimmed
         if lower == "off" || lower == "none" { return [] }
         var limits: [RateLimit] = []
-        for part in lower.split(separator: ",") {
+        for part in lower.split(separator: ",", omittingEmptySubsequences: false) {
             limits.append(try parseOne(part.trimmed, text: text, key: key))
         }
-        guard !limits.isEmpty else { throw RecraftError(.invalidConfig, "\(key) \"\(text)\" is empty: give a rate like \"20/10s\" or \"off\"") }
         return limits
     }
 

@@ -5,49 +5,22 @@ import Testing
 @testable import RecraftKit
 
 @Suite struct ReliabilityUnitTests {
-    @Test func rateLimiterSpacesWindowsFromReplies() {
-        let limiter = RateLimiter(count: 3, window: .seconds(10))
-        let start = ContinuousClock.now
-        var tickets: [RateLimiter.Ticket] = []
-        for _ in 0..<3 {
-            guard case .granted(let ticket) = limiter.take(now: start) else {
-                Issue.record("expected a grant")
-                return
-            }
-            tickets.append(ticket)
-        }
-        // The fourth waits for the first request's reply, looking again every 50 ms.
-        guard case .wait(let soon) = limiter.take(now: start + .seconds(30)) else {
-            Issue.record("expected a wait")
-            return
-        }
-        #expect(soon == start + .seconds(30) + .milliseconds(50))
-        // Its reply came 2 s after it went: the provider had counted it by then.
-        limiter.finished(tickets[0], now: start + .seconds(2))
-        guard case .wait(let free) = limiter.take(now: start + .seconds(3)) else {
-            Issue.record("expected a wait")
-            return
-        }
-        #expect(free == start + .seconds(2) + limiter.spacing)
-        #expect(limiter.spacing > .seconds(10))
-        guard case .granted = limiter.take(now: free) else {
-            Issue.record("expected a grant")
-            return
-        }
-    }
-
     @Test func rateLimitsParse() throws {
-        let kie = try #require(try RateLimiter.parse("20/10s", key: "k"))
-        #expect(kie.count == 20 && kie.window == .seconds(10))
-        #expect(try RateLimiter.parse("5/s", key: "k")?.window == .seconds(1))
-        #expect(try RateLimiter.parse("300/1m", key: "k")?.window == .seconds(60))
-        #expect(try RateLimiter.parse("off", key: "k") == nil)
-        #expect(throws: RecraftError.self) { try RateLimiter.parse("fast", key: "k") }
-        #expect(throws: RecraftError.self) { try RateLimiter.parse("0/s", key: "k") }
+        let kie = try RateLimit.parse("20/10s", key: "k")
+        #expect(kie == [RateLimit(count: 20, window: .seconds(10))])
+        #expect(try RateLimit.parse("5/s", key: "k").first?.window == .seconds(1))
+        #expect(try RateLimit.parse("300/1m", key: "k").first?.window == .seconds(60))
+        #expect(try RateLimit.parse("5/s, 100/1m", key: "k").map(\.count) == [5, 100])
+        #expect(try RateLimit.parse("off", key: "k").isEmpty)
+        #expect(throws: RecraftError.self) { try RateLimit.parse("fast", key: "k") }
+        #expect(throws: RecraftError.self) { try RateLimit.parse("0/s", key: "k") }
+        #expect(throws: RecraftError.self) { try RateLimit.parse("5/s,", key: "k") }
         let config = try Configuration(json: #"{"provider": "kie", "api_key": "x", "submit_rate_limit": "2/1s", "poll_rate_limit": "off"}"#)
-        #expect(config.submitRateLimit?.count == 2)
-        #expect(config.pollRateLimit == nil)
-        #expect(try Configuration(json: #"{"provider": "recraft", "api_key": "x"}"#).submitRateLimit?.count == 5)
+        #expect(config.submitRateLimits.map(\.count) == [2])
+        #expect(config.pollRateLimits.isEmpty)
+        // Recraft documents two limits on one kind of request: both are kept.
+        let recraft = try Configuration(json: #"{"provider": "recraft", "api_key": "x"}"#)
+        #expect(recraft.submitRateLimits == [RateLimit(count: 5, window: .seconds(1)), RateLimit(count: 100, window: .seconds(60))])
     }
 
     @Test func retryAfterReadsSecondsAndHTTPDates() {

@@ -63,7 +63,7 @@ extension Store {
                     let freeing = active.compactMap { $0.map { $0 + rule.spacingMs } }.sorted()
                     let needed = active.count - rule.count + 1
                     let wait = freeing.count >= needed ? freeing[needed - 1] - now : Store.recheckMs
-                    delay = max(delay, min(max(1, wait), Store.recheckMs * 50))
+                    delay = max(delay, max(1, wait))
                 }
                 if delay > 0 { return .wait(delayMs: delay, waiter: ticket) }
                 let slot = try Store.next("ticket", connection)

@@ -73,6 +73,7 @@ final class Store: @unchecked Sendable {
     }
 
     /// `run`, blocking the calling thread (for the synchronous API: journal reads, callbacks).
+    @discardableResult
     func sync<T>(_ body: (any SQLConnection, String) throws(StoreFailure) -> T) throws(RecraftError) -> T {
         var result: Result<T, RecraftError>?
         queue.sync {
