@@ -36,7 +36,8 @@ LIB_VERSION        := $(shell awk '/^.define RECRAFT_VERSION_(MAJOR|MINOR|PATCH)
 LIB_SONAME         := librecraft.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIB_VERSION_SCRIPT := bindings/c/recraft.map
 
-DEB_PACKAGES := libcurl4-openssl-dev libpng-dev libturbojpeg0-dev libwebp-dev pkg-config valgrind gcc g++ binutils
+DEB_PACKAGES := libcurl4-openssl-dev libpng-dev libturbojpeg0-dev libwebp-dev pkg-config valgrind gcc g++ binutils \
+                libsqlite3-dev libpq-dev postgresql
 # pytest runs the Python and generator tests; mypy checks the package (--strict);
 # setuptools and wheel build it (pip install / pip wheel ./bindings/python, offline).
 PY_PACKAGES := pytest mypy setuptools wheel

@@ -18,6 +18,8 @@ struct RecraftCommand: AsyncParsableCommand {
 
             \(ExitCodes.help)
             """,
-        subcommands: OperationCommands.all + [CreditsCommand.self, ResumeCommand.self, StatusCommand.self, JobsCommand.self, SandboxCommand.self]
+        subcommands: OperationCommands.all + [
+            CreditsCommand.self, ReceiveCallbacksCommand.self, ResumeCommand.self, StatusCommand.self, JobsCommand.self, SandboxCommand.self
+        ]
     )
 }

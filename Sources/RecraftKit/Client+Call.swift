@@ -77,7 +77,9 @@ extension Client: ProviderAPI {
         let digest = file.read(count: file.size).map { SHA256.hash($0).hex }
         let host = configuration.uploadURL
         let validFor = configuration.jobTimeout.milliseconds + 10 * 60 * 1000
-        if let digest, let url = try? await store.cachedUpload(scope: scope, sha256: digest, host: host, validForMs: validFor) {
+        if let digest, let url = try? await store.cachedUpload(scope: scope, sha256: digest, host: host, validForMs: validFor),
+            await isStillServed(url)
+        {
             return url
         }
         let url = try await retrying(.upload) { () async throws(RecraftError) -> String in
@@ -94,6 +96,28 @@ extension Client: ProviderAPI {
 /// crash while waiting for the grant leaves the job "not sent", not "uncertain".
 enum HeldSlot {
     @TaskLocal static var current: RateLimiter.Ticket?
+}
+
+extension Client {
+    /// Whether the file host still serves `url` (a cached upload: the host may have dropped
+    /// it early, and a task would then fail on it). One byte is asked for, without the key.
+    func isStillServed(_ url: String) async -> Bool {
+        guard (try? URLPolicy.check(url, allowInsecure: configuration.allowInsecureHTTP, what: "cached upload", code: .protocolError)) != nil else {
+            return false
+        }
+        var request = HTTPRequest(.get, url)
+        request.headers.append(("Range", "bytes=0-0"))
+        request.connectTimeout = configuration.connectTimeout
+        request.timeout = min(configuration.requestTimeout, .seconds(15))
+        request.stallTimeout = configuration.stallTimeout
+        request.maxResponseBytes = 64 << 10
+        do {
+            let response = try await transport.perform(request)
+            return response.status == 200 || response.status == 206
+        } catch {
+            return error.kind == .tooLarge  // the host ignored Range and sent the file: it is there
+        }
+    }
 }
 
 /// What a request does, which decides its rate limit, its timeouts and whether resending

@@ -107,7 +107,13 @@ extension Client {
                 } catch {
                     // The store is down: the poll fallback still ends the jobs.
                 }
-                try? await Task.sleep(for: .milliseconds(250))
+                // PostgreSQL: a NOTIFY wakes this at once, and the read is a safety net.
+                if case .postgresql(let url) = client.store.location {
+                    client.store.callbackSignal.listen(url: url)
+                    await client.store.callbackSignal.wait(timeout: .milliseconds(500))
+                } else {
+                    await client.store.callbackSignal.wait(timeout: .milliseconds(250))
+                }
             }
         }
     }

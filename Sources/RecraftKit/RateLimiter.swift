@@ -90,8 +90,10 @@ final class RateLimiter: Sendable {
 
     private let state = Mutex(State())
 
-    /// The longest window, which a retry after a 429 waits out.
-    var window: Duration { limits.map(\.window).max() ?? .zero }
+    /// What a retry after a 429 without Retry-After waits: the shortest window, the limit
+    /// another client off the store most likely broke (Recraft's 5 per s rather than its
+    /// 100 per minute, which would outlast most deadlines).
+    var window: Duration { limits.map(\.window).min() ?? .zero }
 
     init(limits: [RateLimit], kind: String, store: Store, scope: String, requestTimeout: Duration) {
         self.limits = limits

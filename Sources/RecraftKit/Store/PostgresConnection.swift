@@ -92,8 +92,9 @@ final class PostgresConnection: SQLConnection {
         return output
     }
 
-    func begin(lock: String) throws(StoreFailure) {
+    func begin(lock: String?) throws(StoreFailure) {
         try execute("BEGIN", [])
+        guard let lock else { return }
         do {
             try execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [.text(lock)])
         } catch {

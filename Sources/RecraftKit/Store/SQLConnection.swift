@@ -11,8 +11,8 @@ protocol SQLConnection: AnyObject {
 
     /// Starts a write transaction that no other writer of `lock`'s rows can interleave
     /// with: SQLite's BEGIN IMMEDIATE (one writer per file), PostgreSQL's BEGIN plus an
-    /// advisory lock on the key (one writer per account).
-    func begin(lock: String) throws(StoreFailure)
+    /// advisory lock on the key (one writer per account; nil: row locks only).
+    func begin(lock: String?) throws(StoreFailure)
     func commit() throws(StoreFailure)
     /// Never fails: a broken connection is dropped instead.
     func rollback()

@@ -106,7 +106,7 @@ final class SQLiteConnection: SQLConnection {
         return result
     }
 
-    func begin(lock: String) throws(StoreFailure) { try execute("BEGIN IMMEDIATE", []) }
+    func begin(lock: String?) throws(StoreFailure) { try execute("BEGIN IMMEDIATE", []) }
     func commit() throws(StoreFailure) { try execute("COMMIT", []) }
     func rollback() { _ = try? execute("ROLLBACK", []) }
 

@@ -15,7 +15,7 @@ extension Store {
     /// What a job asked, recorded before anything is sent. Returns the existing row when
     /// `ref` is already known (a caller's own reference submitted twice).
     func ledgerClaim(scope: String, ref: String, fields: LedgerFields) async throws(RecraftError) -> JournalEntry? {
-        try await run { connection, owner throws(StoreFailure) -> JournalEntry? in
+        try await write { connection, owner throws(StoreFailure) -> JournalEntry? in
             let inserted = try connection.execute(
                 """
                 INSERT INTO recraft_jobs (scope, ref, provider, base_url, operation, image, options, callback_url, state, attempts,
@@ -38,7 +38,7 @@ extension Store {
     }
 
     func ledgerAccepted(scope: String, ref: String, taskId: String, operation: String) async throws(RecraftError) {
-        try await run { connection, owner throws(StoreFailure) in
+        try await write { connection, owner throws(StoreFailure) in
             let changed = try connection.execute(
                 "UPDATE recraft_jobs SET state = 'accepted', task_id = ?, operation = ?, updated_at = ? WHERE scope = ? AND ref = ?",
                 [.text(taskId), .text(operation), .int(Store.wallMs()), .text(scope), .text(ref)])
@@ -51,7 +51,7 @@ extension Store {
 
     /// The job ended. A reopened job (no ref of its own in the ledger) ends the row of its task.
     func ledgerFinished(scope: String, ref: String, outcome: LedgerOutcome) async throws(RecraftError) {
-        try await run { connection, owner throws(StoreFailure) in
+        try await write { connection, owner throws(StoreFailure) in
             var parameters: [SQLValue] = [
                 .text(outcome.state), .text(outcome.results), SQLValue(outcome.error), SQLValue(outcome.errorCode), .int(Store.wallMs()),
                 .text(scope), .text(ref)
@@ -134,7 +134,7 @@ extension Store {
     }
 
     private func update(scope: String, ref: String, _ assignments: String, _ values: [SQLValue]) async throws(RecraftError) {
-        try await run { connection, _ throws(StoreFailure) in
+        try await write { connection, _ throws(StoreFailure) in
             try connection.execute(
                 "UPDATE recraft_jobs SET \(assignments), updated_at = ? WHERE scope = ? AND ref = ?",
                 values + [.int(Store.wallMs()), .text(scope), .text(ref)])

@@ -18,7 +18,7 @@ extension Store {
     }
 
     func rememberUpload(scope: String, sha256: String, host: String, url: String) async throws(RecraftError) {
-        try await run { connection, _ throws(StoreFailure) in
+        try await write { connection, _ throws(StoreFailure) in
             try connection.execute(
                 """
                 INSERT INTO recraft_uploads (scope, sha256, host, url, expires_at) VALUES (?, ?, ?, ?, ?)

@@ -19,6 +19,9 @@ final class Store: @unchecked Sendable {
 
     // Only on `queue`:
     private var connection: (any SQLConnection)?
+    private let pendingWrites = Mutex<[PendingWrite]>([])
+    /// Wakes the clients watching for callback outcomes (see `CallbackSignal`).
+    let callbackSignal = CallbackSignal()
     private var connectedPid: pid_t = 0
     private var heartbeat: DispatchSourceTimer?
     /// This process's name in recraft_owners (new after fork).
@@ -81,6 +84,66 @@ final class Store: @unchecked Sendable {
         }
         guard let result else { throw RecraftError(.internal, "the store's queue ran nothing") }
         return try result.get()
+    }
+
+    /// Runs a write in the next group commit: every write queued while the store is busy
+    /// goes into one transaction (each in a savepoint, so one's failure is its own), and
+    /// all of them return once it is committed, with one fsync (SQLite) or round trip
+    /// (PostgreSQL) for the lot. So a thousand jobs starting at once do not wait for a
+    /// thousand fsyncs in a row, and each still returns only when its row is durable.
+    @discardableResult
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection, String) throws(StoreFailure) -> T) async throws(RecraftError) -> T {
+        let box = WriteBox<T>()
+        let failure: RecraftError? = await withCheckedContinuation { continuation in
+            let write = PendingWrite(
+                body: { connection, owner throws(StoreFailure) in box.value = try body(connection, owner) },
+                done: { continuation.resume(returning: $0) })
+            let first = pendingWrites.withLock { pending -> Bool in
+                pending.append(write)
+                return pending.count == 1
+            }
+            if first { queue.async { self.flushWrites() } }
+        }
+        if let failure { throw failure }
+        guard let value = box.value else { throw RecraftError(.internal, "a store write returned nothing") }
+        return value
+    }
+
+    /// On the queue: commits every pending write in one transaction.
+    private func flushWrites() {
+        let batch = pendingWrites.withLock { pending -> [PendingWrite] in
+            defer { pending = [] }
+            return pending
+        }
+        guard !batch.isEmpty else { return }
+        var failed: [Int: StoreFailure] = [:]
+        do throws(RecraftError) {
+            try attempt { connection, owner throws(StoreFailure) in
+                failed = [:]
+                try connection.begin(lock: nil)
+                do throws(StoreFailure) {
+                    for (index, write) in batch.enumerated() {
+                        try connection.execute("SAVEPOINT recraft_write", [])
+                        do throws(StoreFailure) {
+                            try write.body(connection, owner)
+                        } catch  where !error.connectionLost {
+                            failed[index] = error
+                            try connection.execute("ROLLBACK TO SAVEPOINT recraft_write", [])
+                        }
+                        try connection.execute("RELEASE SAVEPOINT recraft_write", [])
+                    }
+                    try connection.commit()
+                } catch {
+                    connection.rollback()
+                    throw error
+                }
+            }
+            for (index, write) in batch.enumerated() {
+                write.done(failed[index].map { RecraftError(.storeUnavailable, "the shared store refused a write (\($0.message)); check the store") })
+            }
+        } catch {
+            for write in batch { write.done(error) }
+        }
     }
 
     /// Queues `body` and returns at once; a failure is dropped (for writes whose loss only
@@ -270,4 +333,14 @@ final class Store: @unchecked Sendable {
         var generator = SystemRandomNumberGenerator()
         return String(generator.next() as UInt64, radix: 16)
     }
+}
+
+private struct PendingWrite: Sendable {
+    let body: @Sendable (any SQLConnection, String) throws(StoreFailure) -> Void
+    let done: @Sendable (RecraftError?) -> Void
+}
+
+/// A write's result, set on the store's queue before the write is reported done.
+private final class WriteBox<T>: @unchecked Sendable {
+    var value: T?
 }

@@ -232,3 +232,64 @@ def test_an_old_jsonl_journal_is_resumed(tmp_path: Path, limited: Sandbox) -> No
         for job in jobs:
             job.close()
     assert limited.stats()["tasksCreated"] == 1
+
+
+def test_a_worker_killed_mid_batch_is_finished_by_resume(tmp_path: Path) -> None:
+    # 25 images on kie's 20 creates per 10 s: the first 20 go at once, 5 wait for a slot.
+    sandbox = Sandbox("--limits", "documented", "--task-duration-ms", "4000")
+    try:
+        env = {"HOME": str(tmp_path / "home")}
+        images = inputs(tmp_path / "in", 25)
+        victim = worker("cli", sandbox, images, tmp_path / "out", env)
+        deadline = time.monotonic() + 120
+        while sandbox.stats()["tasksCreated"] < 20 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        victim.kill()
+        victim.communicate(timeout=60)
+        created = sandbox.stats()["tasksCreated"]
+        assert created >= 20
+        resume = subprocess.run([str(CLI), "resume", "--api-key", KEY, "--quiet"], env={**os.environ, **env},
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+        uncertain = resume.stderr.count("uncertain: ")
+        stats = sandbox.stats()
+        assert stats["rateLimited"] == 0, stats
+        # The accepted ones were collected by task id and the never-sent ones submitted
+        # once: one task per image, but for an uncertain one (the kill caught its request
+        # on the wire), which is reported and never resent.
+        assert stats["tasksCreated"] <= 25, stats
+        assert saved(tmp_path / "out") + uncertain == 25, resume.stderr[-3000:]
+        assert stats["tasksCreated"] >= saved(tmp_path / "out")
+    finally:
+        sandbox.stop()
+
+
+LOCKER = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+connection.execute("BEGIN IMMEDIATE")
+connection.execute("INSERT INTO recraft_meta (key, value) VALUES ('half-written', 'x')")
+print("locked", flush=True)
+time.sleep(600)
+"""
+
+
+def test_sqlite_survives_a_writer_killed_mid_transaction(tmp_path: Path, limited: Sandbox) -> None:
+    env = {"HOME": str(tmp_path / "home")}
+    processes = [worker("cli", limited, inputs(tmp_path / f"in{index}", 15), tmp_path / f"out{index}", env) for index in range(2)]
+    deadline = time.monotonic() + 120
+    while limited.stats()["tasksCreated"] < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    store = tmp_path / "home" / ".local" / "state" / "recraft" / "store.sqlite3"
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(store)], stdout=subprocess.PIPE, text=True)
+    assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+    time.sleep(1)  # the workers now wait on the lock
+    locker.kill()
+    locker.wait(30)
+    finish(processes)
+    stats = limited.stats()
+    assert stats["rateLimited"] == 0, stats
+    assert stats["tasksCreated"] == 30, stats
+    assert saved(tmp_path / "out0") + saved(tmp_path / "out1") == 30
+    import sqlite3
+    with sqlite3.connect(store) as connection:  # the half-written row was rolled back
+        assert connection.execute("SELECT COUNT(*) FROM recraft_meta WHERE key = 'half-written'").fetchone()[0] == 0
