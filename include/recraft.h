@@ -214,7 +214,9 @@ extern void recraft_client_free(recraft_client *client);
 
 /// Submits a job described by request_json and returns at once; the work goes on in the
 /// background. request_json: {"operation": "crisp_upscale", "image": "<local path or
-/// https URL>", "callback_url": "<optional>", "options": {...}}.
+/// https URL>", "callback_url": "<optional>", "options": {...}, "ref": "<optional>"}.
+/// "ref" is the caller's own reference: the same ref submitted again, by any process on
+/// the account (the shared store), follows the first job instead of paying twice.
 /// On success *job_out is the caller's; free with recraft_job_free.
 /// Does not take ownership of request_json. Fails without sending anything for a bad
 /// request (RECRAFT_ERR_INVALID_ARGUMENT), an operation or option the provider does not

@@ -99,6 +99,7 @@ public final class Client: Sendable {
             if request.callbackURL != nil && provider.isSynchronous {
                 throw RecraftError(.unsupported, "\(preset.rawValue) is synchronous and sends no callbacks; leave callback_url out")
             }
+            try JobRequest.checkReference(request.reference)
             var request = request
             if case .file(let path) = request.image {
                 request.input = try InputCheck.check(path, against: offer.limits, preset: preset, operation: request.operation)

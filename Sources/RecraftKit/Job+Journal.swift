@@ -6,7 +6,8 @@ import Glibc
 /// client has one (`journal_path`).
 extension Job {
     /// Before anything is sent: what was asked, so that a restart can tell what to do.
-    func journalSubmit(_ request: JobRequest) async throws(RecraftError) {
+    /// Returns the ledger's first job when the caller's reference was submitted before.
+    func journalSubmit(_ request: JobRequest) async throws(RecraftError) -> JournalEntry? {
         var event: [String: JSONValue] = [
             "event": "submit", "ref": .string(ref),
             "provider": .string(client.configuration.provider.rawValue),
@@ -21,10 +22,12 @@ extension Job {
             operation: request.operation.rawValue, image: Self.absolute(request.image),
             options: JSONValue.object(request.options).serialized(), callbackURL: request.callbackURL)
         let (store, scope, ref) = (client.store, client.scope, ref)
-        _ = try await store.persistent(until: deadline) { () async throws(RecraftError) -> JournalEntry? in
+        let first = try await store.persistent(until: deadline) { () async throws(RecraftError) -> JournalEntry? in
             try await store.ledgerClaim(scope: scope, ref: ref, fields: fields)
         }
+        if first != nil { return first }
         try await client.journal?.record(event)
+        return nil
     }
 
     /// A relative input path is stored absolute, so that a restart from another directory

@@ -27,7 +27,7 @@ extension Job {
         // The input is open only for the submit.
         let input = core.withLock { $0.input }
         defer { core.withLock { $0.input = nil } }
-        try await journalSubmit(request)
+        if let first = try await journalSubmit(request), try await follow(first) { return }
         var request = request
         request.input = input
         var downloaded: String?

@@ -42,7 +42,7 @@ public final class Job: Sendable {
     /// A new submission.
     init(client: Client, request: JobRequest, offer: Offer) {
         self.operation = request.operation
-        self.ref = UUID().uuidString.lowercased()
+        self.ref = request.reference ?? UUID().uuidString.lowercased()
         self.client = client
         var request = request
         var core = Core(machine: JobStateMachine())

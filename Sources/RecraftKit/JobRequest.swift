@@ -29,6 +29,10 @@ public struct JobRequest: Sendable {
     public var callbackURL: String?
     /// Operation options (`scale`, `output_format`, `response_format`, …), checked per preset.
     public var options: [String: JSONValue]
+    /// The caller's own reference for the job (an order id, a file's hash): submitting the
+    /// same reference again, from any process on the account, follows the first job instead
+    /// of paying again. nil: a fresh one.
+    public var reference: String?
     /// The local input, once checked and open: what is sent is read from it.
     var input: InputFile?
 
@@ -39,7 +43,7 @@ public struct JobRequest: Sendable {
         self.options = options
     }
 
-    static let jsonKeys: Set<String> = ["operation", "image", "callback_url", "options"]
+    static let jsonKeys: Set<String> = ["operation", "image", "callback_url", "options", "ref"]
 
     /// Parses `{"operation": "crisp_upscale", "image": "in.png", "callback_url": "…", "options": {…}}`.
     public init(json: String) throws(RecraftError) {
@@ -71,5 +75,16 @@ public struct JobRequest: Sendable {
             options = dictionary
         }
         self.init(operation: operation, image: ImageSource(image), callbackURL: try reader.string("callback_url"), options: options)
+        reference = try reader.string("ref")
+        try Self.checkReference(reference)
+    }
+
+    /// A reference becomes a ledger key and appears in messages: short printable text.
+    static func checkReference(_ reference: String?) throws(RecraftError) {
+        guard let reference else { return }
+        guard !reference.isEmpty, reference.utf8.count <= 200, !reference.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else {
+            throw RecraftError(.invalidArgument, "request key \"ref\" must be 1 to 200 bytes of printable text")
+        }
     }
 }

@@ -125,6 +125,13 @@ extension Store {
         try await update(scope: scope, ref: ref, "state = 'uncertain', owner = NULL, lease_until = 0", [])
     }
 
+    /// The job `ref` of `scope`, if the ledger has it.
+    func ledgerEntry(scope: String, ref: String) async throws(RecraftError) -> JournalEntry? {
+        try await run { connection, _ throws(StoreFailure) -> JournalEntry? in
+            try Store.entries(scope: scope, where: "ref = ?", [.text(ref)], connection).first
+        }
+    }
+
     /// Every job of `scope` (nil: of every scope), oldest first.
     func ledgerEntries(scope: String?) throws(RecraftError) -> [JournalEntry] {
         try sync { connection, _ throws(StoreFailure) -> [JournalEntry] in

@@ -158,18 +158,21 @@ class Client(_Owned):
     # ------------------------------------------------------------------ jobs
 
     def submit(self, operation: str, image: ImageInput, *, callback_url: str | None = None,
-               **options: Any) -> Job:
+               ref: str | None = None, **options: Any) -> Job:
         """Submits ``operation`` (e.g. "crisp_upscale") on ``image`` and returns the Job at
         once; the work goes on in the background. ``image``: a path (str or
         ``pathlib.Path``), an http(s) URL, bytes (``bytes``, ``bytearray``,
         ``memoryview``) or a binary file object (``open(p, "rb")``, ``io.BytesIO``, read
         to its end here). ``options`` are the operation's options (``scale=4``,
-        ``output_format="png"``). Raises InvalidArgumentError, UnsupportedError or
+        ``output_format="png"``). ``ref`` is your own reference for the job (an order id):
+        submitting the same ``ref`` again, from any process on the account, follows the
+        first job instead of paying again. Raises InvalidArgumentError, UnsupportedError or
         InvalidInputError without sending anything when the request cannot be made."""
-        return self._submit(self._for(operation), operation, image, callback_url, options)
+        return self._submit(self._for(operation), operation, image, callback_url, options, ref=ref)
 
     def _submit(self, client: Client, operation: str, image: ImageInput, callback_url: str | None,
-                options: dict[str, Any], *, started: Callable[[str], None] | None = None) -> Job:
+                options: dict[str, Any], *, started: Callable[[str], None] | None = None,
+                ref: str | None = None) -> Job:
         if not isinstance(operation, str):
             raise InvalidArgumentError(f"operation must be a str, not {type(operation).__name__}")
         source = classify(image)
@@ -177,6 +180,8 @@ class Client(_Owned):
             request: dict[str, Any] = {"operation": operation, "image": path}
             if callback_url is not None:
                 request["callback_url"] = callback_url
+            if ref is not None:
+                request["ref"] = ref
             if options:
                 request["options"] = options
             try:

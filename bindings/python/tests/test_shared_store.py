@@ -64,6 +64,8 @@ def worker(kind: str, sandbox: Sandbox, images: list[str], outdir: Path, env: di
            provider: str = "kie", base_url: str | None = None) -> subprocess.Popen[str]:
     outdir.mkdir(parents=True, exist_ok=True)
     base_url = base_url or sandbox.url
+    if "HOME" in env:  # a HOME of its own is a machine of its own: its state folder too
+        env = {**env, "XDG_STATE_HOME": env["HOME"] + "/.local/state"}
     if kind == "python":
         command = [sys.executable, str(WORKER), provider, base_url, str(outdir), *images]
     elif kind == "c":
@@ -180,17 +182,15 @@ server.serve_forever()
 
 
 def test_a_callback_received_by_another_process_ends_the_job_here(tmp_path: Path, limited: Sandbox) -> None:
-    env = {**os.environ, "HOME": str(tmp_path / "home")}
+    state = str(tmp_path / "home" / ".local" / "state")
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "XDG_STATE_HOME": state}
     receiver = subprocess.Popen([sys.executable, "-c", CALLBACK_RECEIVER, str(ROOT / "bindings" / "python"), KEY, limited.url],
                                 env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert receiver.stdout is not None
         port = int(receiver.stdout.readline())
-        os.environ["HOME"], old_home = str(tmp_path / "home"), os.environ.get("HOME", "")
-        try:
-            client = recraft.Client("kie", api_key=KEY, base_url=limited.url)
-        finally:
-            os.environ["HOME"] = old_home
+        # The same store as the receiver's (the default one under its state folder).
+        client = recraft.Client("kie", api_key=KEY, base_url=limited.url, store=state + "/recraft/store.sqlite3")
         with client:
             job = client.submit("crisp_upscale", str(SAMPLE), callback_url=f"http://127.0.0.1:{port}/callback")
             received: list[float] = []
@@ -248,6 +248,7 @@ def test_a_worker_killed_mid_batch_is_finished_by_resume(tmp_path: Path) -> None
         victim.communicate(timeout=60)
         created = sandbox.stats()["tasksCreated"]
         assert created >= 20
+        env["XDG_STATE_HOME"] = env["HOME"] + "/.local/state"
         resume = subprocess.run([str(CLI), "resume", "--api-key", KEY, "--quiet"], env={**os.environ, **env},
                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
         uncertain = resume.stderr.count("uncertain: ")
