@@ -145,7 +145,10 @@ import Testing
             let input = try TestImages.file(width: 16, height: 16)
             let job = try client(sandbox).submit(JobRequest(operation: .crispUpscale, image: .file(input)))
             async let waited = job.wait()
-            try await Task.sleep(for: .milliseconds(100))
+            // Cancel once the provider has the task (a cancel while the create is on its
+            // way ends the job uncertain instead; see cancelWhileSending tests).
+            let accepted = ContinuousClock.now + .seconds(30)
+            while job.state != .running && ContinuousClock.now < accepted { try await Task.sleep(for: .milliseconds(10)) }
             let start = ContinuousClock.now
             job.cancel()
             #expect(await waited == .cancelled)

@@ -66,7 +66,7 @@ final class PostgresConnection: SQLConnection {
         let status = libpq.resultStatus(result)
         // PGRES_COMMAND_OK (1) and PGRES_TUPLES_OK (2).
         guard status == 1 || status == 2 else {
-            let state = Self.text(libpq.resultErrorField(result, 67 /* 'C': SQLSTATE */))
+            let state = Self.text(libpq.resultErrorField(result, 67))  // 67 is 'C': the SQLSTATE
             let message = Self.text(libpq.resultErrorMessage(result)).trimmed
             if libpq.status(conn) != 0 || state.hasPrefix("08") || state.hasPrefix("57P") { throw lost(message) }
             throw StoreFailure(message: "the store \(displayName) answered: \(message)", connectionLost: false, busy: state == "40001" || state == "40P01")

@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,21 +8,20 @@ import Glibc
 /// limiter's slots, the job ledger, callback outcomes and the upload cache. One
 /// interface, one schema, two engines (`SQLiteConnection`, `PostgresConnection`).
 ///
-/// Every statement runs on the store's own serial queue, off Swift's cooperative pool
-/// (SQLite's fsync and a PostgreSQL round trip block their thread). The connection is
+/// Every statement runs on the store's own thread (`StoreThread`), off Swift's cooperative
+/// pool (SQLite's fsync and a PostgreSQL round trip block their thread). The connection is
 /// made on first use, again after it is lost, and anew in a forked child, which never
 /// touches its parent's (see `SQLiteConnection.close`).
 final class Store: @unchecked Sendable {
     let location: StoreLocation
-    private let queue = DispatchQueue(label: "recraft-store")
+    private let worker = StoreThread(idleEveryMs: Int64(Store.heartbeatInterval))
 
-    // Only on `queue`:
+    // Only on the worker thread:
     private var connection: (any SQLConnection)?
     private let pendingWrites = Mutex<[PendingWrite]>([])
     /// Wakes the clients watching for callback outcomes (see `CallbackSignal`).
     let callbackSignal = CallbackSignal()
     private var connectedPid: pid_t = 0
-    private var heartbeat: DispatchSourceTimer?
     /// This process's name in recraft_owners (new after fork).
     private var ownerId = ""
     /// No slot is granted before this store time (a store that lost its slot log, by a
@@ -39,6 +37,7 @@ final class Store: @unchecked Sendable {
 
     private init(location: StoreLocation) {
         self.location = location
+        worker.idle = { [weak self] in self?.beat() }
     }
 
     private static let shared = Mutex<[StoreLocation: Store]>([:])
@@ -60,11 +59,11 @@ final class Store: @unchecked Sendable {
         try sync { _, owner in owner }
     }
 
-    /// Runs `body` with the connection on the store's queue, without blocking the caller's thread.
+    /// Runs `body` with the connection on the store's thread, without blocking the caller's thread.
     @discardableResult
     func run<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection, String) throws(StoreFailure) -> T) async throws(RecraftError) -> T {
         let result: Result<T, RecraftError> = await withCheckedContinuation { continuation in
-            queue.async {
+            worker.submit {
                 do throws(RecraftError) {
                     continuation.resume(returning: .success(try self.attempt(body)))
                 } catch {
@@ -77,12 +76,10 @@ final class Store: @unchecked Sendable {
 
     /// `run`, blocking the calling thread (for the synchronous API: journal reads, callbacks).
     @discardableResult
-    func sync<T>(_ body: (any SQLConnection, String) throws(StoreFailure) -> T) throws(RecraftError) -> T {
-        var result: Result<T, RecraftError>?
-        queue.sync {
-            do throws(RecraftError) { result = .success(try attempt(body)) } catch { result = .failure(error) }
+    func sync<T>(_ body: @escaping (any SQLConnection, String) throws(StoreFailure) -> T) throws(RecraftError) -> T {
+        let result = worker.sync { () -> Result<T, RecraftError> in
+            do throws(RecraftError) { return .success(try self.attempt(body)) } catch { return .failure(error) }
         }
-        guard let result else { throw RecraftError(.internal, "the store's queue ran nothing") }
         return try result.get()
     }
 
@@ -102,14 +99,14 @@ final class Store: @unchecked Sendable {
                 pending.append(write)
                 return pending.count == 1
             }
-            if first { queue.async { self.flushWrites() } }
+            if first { worker.submit { self.flushWrites() } }
         }
         if let failure { throw failure }
         guard let value = box.value else { throw RecraftError(.internal, "a store write returned nothing") }
         return value
     }
 
-    /// On the queue: commits every pending write in one transaction.
+    /// On the worker: commits every pending write in one transaction.
     private func flushWrites() {
         let batch = pendingWrites.withLock { pending -> [PendingWrite] in
             defer { pending = [] }
@@ -149,7 +146,7 @@ final class Store: @unchecked Sendable {
     /// Queues `body` and returns at once; a failure is dropped (for writes whose loss only
     /// costs time, such as a slot's end: the slot then ends at its hold limit).
     func later(_ body: @escaping @Sendable (any SQLConnection, String) throws(StoreFailure) -> Void) {
-        queue.async { _ = try? self.attempt(body) }
+        worker.submit { _ = try? self.attempt(body) }
     }
 
     /// One try, and one more on a fresh connection when the first found it lost or busy.
@@ -171,8 +168,6 @@ final class Store: @unchecked Sendable {
     }
 
     private func drop() {
-        heartbeat?.cancel()
-        heartbeat = nil
         if let sqlite = connection as? SQLiteConnection { sqlite.close() }
         if let postgres = connection as? PostgresConnection { postgres.close() }
         connection = nil
@@ -187,7 +182,6 @@ final class Store: @unchecked Sendable {
             (connection as? SQLiteConnection)?.abandon()
             (connection as? PostgresConnection)?.abandon()
             connection = nil
-            heartbeat = nil
         }
         let fresh: any SQLConnection
         switch location {
@@ -200,7 +194,6 @@ final class Store: @unchecked Sendable {
         try prepare(fresh)
         connection = fresh
         connectedPid = pid
-        startHeartbeat()
         return fresh
     }
 
@@ -253,27 +246,21 @@ final class Store: @unchecked Sendable {
         return epoch
     }
 
-    /// The store time before which no slot is granted (on the queue only).
+    /// The store time before which no slot is granted (on the worker only).
     var epoch: Int64 { epochMs }
 
-    /// Every second: this process is alive, and its jobs' leases are renewed.
-    private func startHeartbeat() {
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + .milliseconds(Self.heartbeatInterval), repeating: .milliseconds(Self.heartbeatInterval))
-        timer.setEventHandler { [weak self] in
-            guard let self, let connection = self.connection, self.connectedPid == getpid() else { return }
-            let owner = self.ownerId
-            do throws(StoreFailure) {
-                try connection.execute("UPDATE recraft_owners SET heartbeat = recraft_now() WHERE owner = ?", [.text(owner)])
-                try connection.execute(
-                    "UPDATE recraft_jobs SET lease_until = recraft_now() + ? WHERE owner = ? AND state IN ('claimed', 'sending', 'accepted')",
-                    [.int(Self.leaseMs), .text(owner)])
-            } catch {
-                if error.connectionLost { self.drop() }
-            }
+    /// Every second, on the worker: this process is alive, and its jobs' leases are renewed.
+    private func beat() {
+        guard let connection, connectedPid == getpid() else { return }
+        let owner = ownerId
+        do throws(StoreFailure) {
+            try connection.execute("UPDATE recraft_owners SET heartbeat = recraft_now() WHERE owner = ?", [.text(owner)])
+            try connection.execute(
+                "UPDATE recraft_jobs SET lease_until = recraft_now() + ? WHERE owner = ? AND state IN ('claimed', 'sending', 'accepted')",
+                [.int(Self.leaseMs), .text(owner)])
+        } catch {
+            if error.connectionLost { drop() }
         }
-        timer.resume()
-        heartbeat = timer
     }
 
     /// Runs `body` again while the store is unavailable, backing off, until `deadline`;
@@ -340,7 +327,7 @@ private struct PendingWrite: Sendable {
     let done: @Sendable (RecraftError?) -> Void
 }
 
-/// A write's result, set on the store's queue before the write is reported done.
+/// A write's result, set on the store's thread before the write is reported done.
 private final class WriteBox<T>: @unchecked Sendable {
     var value: T?
 }

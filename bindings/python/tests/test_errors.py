@@ -21,6 +21,7 @@ FAMILIES = {
     10: recraft.JobFailedError, 11: recraft.RecraftTimeoutError, 12: recraft.CancelledError,
     13: recraft.NetworkError, 14: recraft.RecraftIOError, 15: recraft.ProtocolError,
     16: recraft.SubmitUncertainError, 17: recraft.NotReadyError, 18: recraft.InternalError,
+    19: recraft.StoreUnavailableError,
 }
 
 

@@ -294,3 +294,77 @@ def test_sqlite_survives_a_writer_killed_mid_transaction(tmp_path: Path, limited
     import sqlite3
     with sqlite3.connect(store) as connection:  # the half-written row was rolled back
         assert connection.execute("SELECT COUNT(*) FROM recraft_meta WHERE key = 'half-written'").fetchone()[0] == 0
+
+
+def test_the_ready_receiver_checks_signatures_and_ends_the_job_waited_on_elsewhere(tmp_path: Path) -> None:
+    from postgres import _free_port
+
+    secret = "receiver-test-secret"
+    sandbox = Sandbox("--webhook-secret", secret, "--task-duration-ms", "300")
+    state = str(tmp_path / "home" / ".local" / "state")
+    port = _free_port()
+    receiver = subprocess.Popen(
+        [str(CLI), "receive-callbacks", "--listen", f"127.0.0.1:{port}", "--provider", "kie", "--base-url", sandbox.url,
+         "--api-key", KEY, "--webhook-secret", secret],
+        env={**os.environ, "XDG_STATE_HOME": state}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        assert receiver.stderr is not None
+        assert "receiving callbacks" in receiver.stderr.readline()
+        # A forged callback is refused (401) and records nothing.
+        import urllib.error
+        import urllib.request
+        forged = urllib.request.Request(f"http://127.0.0.1:{port}/cb", data=b'{"code": 200, "data": {"taskId": "t", "state": "success"}}',
+                                        headers={"Content-Type": "application/json"}, method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=10)
+        assert refused.value.code == 401
+        with recraft.Client("kie", api_key=KEY, base_url=sandbox.url, store=state + "/recraft/store.sqlite3") as client:
+            job = client.submit("crisp_upscale", str(SAMPLE), callback_url=f"http://127.0.0.1:{port}/cb")
+            assert job.wait(timeout=60) == recraft.JobState.SUCCEEDED
+            assert job.to_dict()["polls"] == 0  # ended by the callback, through the store
+            job.close()
+        assert sandbox.stats()["callbacksSent"] >= 1
+    finally:
+        receiver.terminate()
+        receiver.wait(10)
+        sandbox.stop()
+
+
+FORK_SCRIPT = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import recraft
+key, url, store, sample, out = sys.argv[2:7]
+body = json.dumps({"code": 200, "msg": "success", "data": {
+    "taskId": "fork-task-1", "state": "success", "resultJson": json.dumps({"resultUrls": ["https://example.com/r.png"]})}})
+with recraft.Client("kie", api_key=key, base_url=url, store=store) as client:
+    client.handle_callback(body)  # the store is open in the parent now; no job ran
+    pid = os.fork()
+    if pid == 0:  # the child: never the parent's connection, a new one
+        code = 1
+        try:
+            client.crisp_upscale(sample, output=out + "/child.png")
+            code = 0
+        except BaseException as error:
+            print(f"child: {error}", file=sys.stderr)
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the child failed"
+    client.crisp_upscale(sample, output=out + "/parent.png")  # and the parent's connection still works
+"""
+
+
+def test_a_client_whose_store_was_used_before_fork_reconnects_in_the_child(tmp_path: Path, limited: Sandbox) -> None:
+    # In a fresh process: this one has run jobs, and a forked child of it refuses to.
+    store = str(tmp_path / "store.sqlite3")
+    run = subprocess.run([sys.executable, "-c", FORK_SCRIPT, str(ROOT / "bindings" / "python"), KEY, limited.url, store, str(SAMPLE),
+                          str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    stats = limited.stats()
+    assert stats["tasksCreated"] == 2 and stats["rateLimited"] == 0, stats
+    import sqlite3
+    with sqlite3.connect(store) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert connection.execute("SELECT COUNT(*) FROM recraft_jobs WHERE state = 'succeeded'").fetchone()[0] == 2
