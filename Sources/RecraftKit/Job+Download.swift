@@ -12,16 +12,24 @@ extension Job {
     /// Ends within `download_timeout_ms`; `cancel()` stops it.
     @discardableResult
     public func download(_ index: Int = 0, to path: String) async throws(RecraftError) -> String {
+        try await tracked { [self] () async throws(RecraftError) -> String in try await save(index, to: path) }
+    }
+
+    /// Runs `body` as one of the job's downloads: within `download_timeout_ms`, stopped by
+    /// `cancel()`, its errors redacted, its transfers reported to the progress handler.
+    func tracked<T: Sendable>(_ body: @escaping @Sendable () async throws(RecraftError) -> T) async throws(RecraftError) -> T {
         try Lifetime.checkPool()
-        let work = Task { [self] () async -> Result<String, RecraftError> in
-            await Deadline.$current.withValue(.now + client.configuration.downloadTimeout) { () async -> Result<String, RecraftError> in
-                do throws(RecraftError) { return .success(try await save(index, to: path)) } catch { return .failure(client.redacted(error)) }
+        let work = Task { [self] () async -> Result<T, RecraftError> in
+            await TransferProgress.$job.withValue(WeakJob(self)) {
+                await Deadline.$current.withValue(.now + client.configuration.downloadTimeout) { () async -> Result<T, RecraftError> in
+                    do throws(RecraftError) { return .success(try await body()) } catch { return .failure(client.redacted(error)) }
+                }
             }
         }
         let slot = core.withLock { core -> Int? in
             guard !core.machine.cancelRequested else { return nil }
             core.nextDownload += 1
-            core.downloads[core.nextDownload] = work
+            core.downloads[core.nextDownload] = { work.cancel() }
             return core.nextDownload
         }
         guard let slot else {
@@ -63,11 +71,16 @@ extension Job {
 
     /// Blocking `download`, for the C API. Must not be called from a Swift concurrency thread.
     public func downloadBlocking(_ index: Int = 0, to path: String) throws(RecraftError) -> String {
+        try blocking { [self] () async throws(RecraftError) -> String in try await download(index, to: path) }
+    }
+
+    /// Runs `body` on the task pool and blocks this thread until it is done.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws(RecraftError) -> T) throws(RecraftError) -> T {
         try Lifetime.checkPool()
-        let box = ResultBox<String>()
+        let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
-        Task { [self] in
-            do throws(RecraftError) { box.value = .success(try await download(index, to: path)) } catch { box.value = .failure(error) }
+        Task {
+            do throws(RecraftError) { box.value = .success(try await body()) } catch { box.value = .failure(error) }
             done.signal()
         }
         done.wait()
