@@ -76,7 +76,8 @@ import Glibc
         guard UInt(bytes.count) <= capacity else {
             throw RecraftError(
                 .invalidArgument,
-                "the result is \(bytes.count) bytes, more than the buffer's \(capacity): pass a buffer of at least \(bytes.count) bytes, or use recraft_job_download_alloc")
+                "the result is \(bytes.count) bytes, more than the buffer's \(capacity): pass a buffer of at least \(bytes.count) bytes, or use recraft_job_download_alloc"
+            )
         }
         bytes.withUnsafeBytes { raw in if let base = raw.baseAddress { buffer.copyMemory(from: base, byteCount: raw.count) } }
         length.pointee = UInt(bytes.count)

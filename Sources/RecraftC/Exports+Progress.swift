@@ -5,7 +5,8 @@ import RecraftKit
 /// and each result's download (direction 1) move, with bytes done and total (0 while the
 /// total is unknown). Returning non-zero cancels the job, as libcurl's XFERINFOFUNCTION
 /// does: an upload stops and the job ends RECRAFT_STATE_CANCELLED; a download stops and
-/// fails with RECRAFT_ERR_CANCELLED. It runs on the library's transport thread, which
+/// fails with RECRAFT_ERR_CANCELLED (the job stays succeeded: a later download may try
+/// again). It runs on the library's transport thread, which
 /// moves every transfer: keep it short, and call no blocking function (recraft_job_wait,
 /// recraft_job_download*) from it. An upload starts right after recraft_submit returns,
 /// so its first calls may come before this is set. Not called once the job is freed.

@@ -71,16 +71,11 @@ extension Job {
 
     /// Blocking `download`, for the C API. Must not be called from a Swift concurrency thread.
     public func downloadBlocking(_ index: Int = 0, to path: String) throws(RecraftError) -> String {
-        try blocking { [self] () async throws(RecraftError) -> String in try await download(index, to: path) }
-    }
-
-    /// Runs `body` on the task pool and blocks this thread until it is done.
-    func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws(RecraftError) -> T) throws(RecraftError) -> T {
         try Lifetime.checkPool()
-        let box = ResultBox<T>()
+        let box = ResultBox<String>()
         let done = DispatchSemaphore(value: 0)
-        Task {
-            do throws(RecraftError) { box.value = .success(try await body()) } catch { box.value = .failure(error) }
+        Task { [self] in
+            do throws(RecraftError) { box.value = .success(try await download(index, to: path)) } catch { box.value = .failure(error) }
             done.signal()
         }
         done.wait()

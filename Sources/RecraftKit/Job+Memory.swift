@@ -1,3 +1,4 @@
+import Dispatch
 import FoundationEssentials
 
 #if canImport(Glibc)
@@ -13,18 +14,26 @@ extension Job {
         if case .inline(let bytes, _) = try result(at: index) { return bytes }
         return try await tracked { [self] () async throws(RecraftError) -> [UInt8] in
             let folder = try PrivateFolder()
-            let file = try await download(index, to: folder.path + "/result")
+            let file = try await download(index, to: folder.file)
             return try PrivateFolder.read(file, limit: client.configuration.maxDownloadBytes)
         }
     }
 
     /// Blocking `downloadBytes`, for the C API. Must not be called from a Swift concurrency thread.
     public func downloadBytesBlocking(_ index: Int = 0) throws(RecraftError) -> [UInt8] {
-        try blocking { [self] () async throws(RecraftError) -> [UInt8] in try await downloadBytes(index) }
+        try Lifetime.checkPool()
+        let box = ResultBox<[UInt8]>()
+        let done = DispatchSemaphore(value: 0)
+        Task { [self] in
+            do throws(RecraftError) { box.value = .success(try await downloadBytes(index)) } catch { box.value = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return try box.get()
     }
 }
 
-/// A fresh folder only this user can enter, removed with what is in it when released.
+/// A fresh folder only this user can enter for one result file, removed when released.
 final class PrivateFolder: Sendable {
     let path: String
 
@@ -37,14 +46,11 @@ final class PrivateFolder: Sendable {
         path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The one file `downloadBytes` puts here (a failed download removes its partial file).
+    var file: String { path + "/result" }
+
     deinit {
-        if let folder = opendir(path) {
-            while let entry = readdir(folder) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-                if name != "." && name != ".." { unlink(path + "/" + name) }
-            }
-            closedir(folder)
-        }
+        unlink(file)
         rmdir(path)
     }
 

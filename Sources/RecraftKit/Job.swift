@@ -133,11 +133,13 @@ public final class Job: Sendable {
     /// `job 1a2b3c4d (task abc): pending -> running`, with the reason for a failure.
     private func logStateChange(from before: JobState, to after: JobState, taskId: String?, error: RecraftError?) {
         let level: LogLevel = after == .failed ? .warning : .info
-        client.log(level, {
-            let task = taskId.map { ", task \($0)" } ?? ""
-            let reason = error.map { ": \($0.code.description): \($0.message)" } ?? ""
-            return "job \(ref.prefix(8)) (\(operation.rawValue)\(task)): \(before) -> \(after)\(reason)"
-        }())
+        client.log(
+            level,
+            {
+                let task = taskId.map { ", task \($0)" } ?? ""
+                let reason = error.map { ": \($0.code.description): \($0.message)" } ?? ""
+                return "job \(ref.prefix(8)) (\(operation.rawValue)\(task)): \(before) -> \(after)\(reason)"
+            }())
     }
 
     /// Errors leave the library without the API key.
@@ -196,9 +198,9 @@ public final class Job: Sendable {
 
     /// Sets (nil: removes) what is told of the job's transfers: the input's upload and each
     /// result's download, as bytes done and total (0 while unknown). It runs on the
-    /// transport's thread, so it must be quick; returning true cancels the job (and stops
-    /// a download in progress, which then fails as cancelled), as libcurl's
-    /// XFERINFOFUNCTION does.
+    /// transport's thread, so it must be quick; returning true stops the transfer, as
+    /// libcurl's XFERINFOFUNCTION does: a stopped upload cancels the job, a stopped
+    /// download fails as cancelled (and may be tried again).
     public func setProgressHandler(_ handler: (@Sendable (TransferDirection, Int64, Int64) -> Bool)?) {
         core.withLock { $0.progress = handler }
     }

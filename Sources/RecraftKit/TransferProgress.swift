@@ -29,8 +29,9 @@ enum TransferProgress {
             guard let job = current.job, let handler = job.core.withLock({ $0.progress }) else { return false }
             let (done, total) = direction == .upload ? (uploaded, uploadTotal) : (downloaded, downloadTotal)
             guard handler(direction, done, total) else { return false }
-            // The transfer stops at once; the job's own cancel runs off the transport's thread.
-            DispatchQueue.global().async { job.cancel() }
+            // The transfer stops at once. A stopped upload cancels the job (off the
+            // transport's thread); a stopped download fails alone, and may be tried again.
+            if direction == .upload { DispatchQueue.global().async { job.cancel() } }
             return true
         }
     }

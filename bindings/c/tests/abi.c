@@ -80,10 +80,8 @@ static int frozen_functions(void)
     recraft_status (*wait_any)(recraft_job *const *, size_t, int64_t, size_t *) = recraft_wait_any;
     recraft_status (*client_event_fd)(recraft_client *, int32_t *) = recraft_client_event_fd;
     recraft_status (*client_take_finished)(recraft_client *, recraft_job **, size_t, size_t *) = recraft_client_take_finished;
-    recraft_status (*job_set_progress_callback)(recraft_job *, recraft_progress_callback, void *) =
-        recraft_job_set_progress_callback;
-    recraft_status (*submit_memory)(recraft_client *, const char *, const void *, size_t, recraft_job **) =
-        recraft_submit_memory;
+    recraft_status (*job_set_progress)(recraft_job *, recraft_progress_callback, void *) = recraft_job_set_progress_callback;
+    recraft_status (*submit_memory)(recraft_client *, const char *, const void *, size_t, recraft_job **) = recraft_submit_memory;
     recraft_status (*job_download_alloc)(recraft_job *, size_t, void **, size_t *) = recraft_job_download_alloc;
     recraft_status (*job_download_buffer)(recraft_job *, size_t, void *, size_t, size_t *) = recraft_job_download_buffer;
     void (*buffer_free)(void *) = recraft_buffer_free;
@@ -98,7 +96,7 @@ static int frozen_functions(void)
            !job_free + !job_on_complete + !journal_list + !callback_handle + !last_error_message +
            !last_error_code + !string_free + !version + !status_name + !catalog_json + !output_stem + !job_file_name +
            !client_credits + !set_log_callback + !wait_any + !client_event_fd + !client_take_finished +
-           !job_set_progress_callback + !submit_memory + !job_download_alloc + !job_download_buffer + !buffer_free +
+           !job_set_progress + !submit_memory + !job_download_alloc + !job_download_buffer + !buffer_free +
            !json_quote;
 }
 
