@@ -10,8 +10,8 @@ import RecraftKit
 /// thread that logged: a slow callback delays other log lines, never a job (past 10000
 /// waiting lines, lines are dropped and a warning says how many). A callback may call any
 /// recraft_ function but recraft_set_log_callback. callback NULL turns the callback off.
-/// Independently, RECRAFT_LOG=debug (or error, warning, info, trace) in the environment
-/// writes the log to stderr. Does not take ownership of user_data. Returns
+/// Without a callback, RECRAFT_LOG=debug (or error, warning, info, trace) in the
+/// environment writes the log to stderr; a callback takes it over. Does not take ownership of user_data. Returns
 /// RECRAFT_ERR_INVALID_ARGUMENT for a level outside 0...4.
 @c public func recraft_set_log_callback(
     _ level: Int32, _ callback: (@convention(c) (Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void)?,

@@ -43,8 +43,8 @@ public enum LogLevel: Int32, Sendable, Comparable, CaseIterable {
 /// The library's log: each request (method, host, path, status, duration), each retry
 /// with its reason and wait, each state change of a job.
 ///
-/// Two listeners, either or both: one handler set in code (the C callback, the CLI's
-/// `--verbose`), and stderr when `RECRAFT_LOG=debug` (or `info`, ...) is in the
+/// One listener: a handler set in code (the C callback, the Python bindings, the CLI's
+/// `--verbose`), else stderr when `RECRAFT_LOG=debug` (or `info`, ...) is in the
 /// environment. Lines are built only when someone listens at their level (one atomic
 /// load otherwise), and are delivered on a log thread of their own, in order: the thread
 /// that logs (the transport's among them) never waits for a listener. At most
@@ -96,7 +96,7 @@ public enum Log {
     }
 
     private static func update(_ listeners: Listeners) {
-        let levels = [listeners.handler?.level, listeners.stderrLevel].compactMap { $0 }
+        let levels = listeners.handler.map { [$0.level] } ?? [listeners.stderrLevel].compactMap { $0 }
         threshold.store(levels.max()?.rawValue ?? -1, ordering: .releasing)
     }
 
@@ -128,7 +128,8 @@ public enum Log {
     private static func deliver(_ level: LogLevel, _ message: String) {
         let (handler, stderrLevel) = listeners.withLock { ($0.handler, $0.stderrLevel) }
         if let handler, level <= handler.level { handler.handle(level, message) }
-        if let stderrLevel, level <= stderrLevel {
+        // A handler takes the log over (the Python bindings print RECRAFT_LOG's lines through logging).
+        if handler == nil, let stderrLevel, level <= stderrLevel {
             writeStderr("recraft \(level.name): \(message)\n")
         }
     }
