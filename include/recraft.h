@@ -413,8 +413,8 @@ extern const char *recraft_status_name(int32_t status);
 /// thread that logged: a slow callback delays other log lines, never a job (past 10000
 /// waiting lines, lines are dropped and a warning says how many). A callback may call any
 /// recraft_ function but recraft_set_log_callback. callback NULL turns the callback off.
-/// Independently, RECRAFT_LOG=debug (or error, warning, info, trace) in the environment
-/// writes the log to stderr. Does not take ownership of user_data. Returns
+/// Without a callback, RECRAFT_LOG=debug (or error, warning, info, trace) in the
+/// environment writes the log to stderr; a callback takes it over. Does not take ownership of user_data. Returns
 /// RECRAFT_ERR_INVALID_ARGUMENT for a level outside 0...4.
 extern recraft_status recraft_set_log_callback(int32_t level, recraft_log_callback callback, void *user_data);
 
@@ -458,7 +458,8 @@ extern recraft_status recraft_json_quote(const char *text, char **json_out);
 /// and each result's download (direction 1) move, with bytes done and total (0 while the
 /// total is unknown). Returning non-zero cancels the job, as libcurl's XFERINFOFUNCTION
 /// does: an upload stops and the job ends RECRAFT_STATE_CANCELLED; a download stops and
-/// fails with RECRAFT_ERR_CANCELLED. It runs on the library's transport thread, which
+/// fails with RECRAFT_ERR_CANCELLED (the job stays succeeded: a later download may try
+/// again). It runs on the library's transport thread, which
 /// moves every transfer: keep it short, and call no blocking function (recraft_job_wait,
 /// recraft_job_download*) from it. An upload starts right after recraft_submit returns,
 /// so its first calls may come before this is set. Not called once the job is freed.
