@@ -106,7 +106,7 @@ header-check:
 	$(PYTHON) scripts/gen-header.py --scratch-path $(SCRATCH) --check
 
 # The C examples, linked against out/lib with a relative rpath.
-C_EXAMPLES := upscale batch resume errors
+C_EXAMPLES := upscale batch resume errors wait_any event_loop memory
 examples: $(addprefix $(BIN)/,$(C_EXAMPLES))
 
 $(BIN)/%: bindings/c/examples/%.c bindings/c/examples/common.h bindings/c/examples/json_reader.h $(HEADER) $(LIB)

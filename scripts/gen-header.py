@@ -48,6 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Handle types, by the parameter name that carries them.
 HANDLES = {"client": "recraft_client", "job": "recraft_job"}
+#: Parameters that are untyped memory on purpose: the caller's pointer, bytes in and out.
+RAW_MEMORY = {"user_data", "data", "buffer", "data_out"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,27 @@ CALLBACK_TYPES = {
             " (RECRAFT_STATE_SUCCEEDED, _FAILED or _CANCELLED), user_data the pointer given with",
             " it. Runs on a library thread, one callback at a time: keep it short and hand the",
             " work to your own threads.",
+        ),
+    ),
+    "void (*%s)(int32_t, const char *, void *)": CallbackType(
+        name="recraft_log_callback",
+        typedef="typedef void (*recraft_log_callback)(int32_t level, const char *message, void *user_data);",
+        doc=(
+            " The log callback, set with recraft_set_log_callback: level 0 error, 1 warning,",
+            " 2 info, 3 debug, 4 trace; message one line, redacted, borrowed for the call only;",
+            " user_data the pointer given with it. Runs on the library's log thread, one line",
+            " at a time, in order.",
+        ),
+    ),
+    "int32_t (*%s)(void *, int32_t, int64_t, int64_t, void *)": CallbackType(
+        name="recraft_progress_callback",
+        typedef=("typedef int32_t (*recraft_progress_callback)(recraft_job *job, int32_t direction, int64_t done, "
+                 "int64_t total, void *user_data);"),
+        doc=(
+            " A job's transfer progress callback, set with recraft_job_set_progress_callback:",
+            " direction 0 for the input's upload, 1 for a result's download; done and total in",
+            " bytes (total 0 while unknown). Return 0 to go on, non-zero to cancel the job. Runs",
+            " on the library's transport thread: keep it short and call nothing that blocks.",
         ),
     ),
 }
@@ -243,6 +266,11 @@ def parse_function(text: str, doc: list[str]) -> FuncDecl:
 def type_with_name(func: str, ctype: str, name: str) -> str:
     """`ctype` and `name` as a declarator, with handles typed by the parameter's name."""
     ctype = ctype.strip()
+    # Arrays of job handles: recraft_wait_any's jobs, recraft_client_take_finished's jobs_out.
+    if name == "jobs" and ctype == "void *const *":
+        return "recraft_job *const *%s"
+    if name == "jobs_out" and ctype == "void **":
+        return "recraft_job **%s"
     m = re.fullmatch(r"(?:\w+_)?(client|job)(_out)?", name)
     if m and ctype.startswith(("void *", "const void *")):
         handle = HANDLES[m.group(1)]
@@ -255,7 +283,7 @@ def type_with_name(func: str, ctype: str, name: str) -> str:
         if ctype == "void *":
             return f"{handle} *%s"
         raise GenError(f"{func}: handle parameter {name} has the unexpected type {ctype!r}")
-    if ctype.startswith(("void *", "const void *")) and name != "user_data":
+    if ctype.startswith(("void *", "const void *")) and name not in RAW_MEMORY:
         print(f"gen-header: warning: {func}: parameter {name} stays {ctype!r}: name it client/job/"
               f"*_out to give it a handle type", file=sys.stderr)
     sep = "" if ctype.endswith("*") else " "

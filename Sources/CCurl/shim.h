@@ -55,4 +55,13 @@ static inline int rk_sync_file_range_write(int fd, long long offset, long long c
     return (int)syscall(SYS_sync_file_range, fd, offset, count, 2 /* SYNC_FILE_RANGE_WRITE */);
 }
 
+/* memfd_create(name, MFD_CLOEXEC) and eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC): glibc
+ * declares them only under _GNU_SOURCE (and Swift's Glibc module without it). */
+static inline int rk_memfd_create(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, 1U /* MFD_CLOEXEC */);
+}
+static inline int rk_eventfd_nonblocking(void) {
+    return (int)syscall(SYS_eventfd2, 0U, 04000 | 02000000 /* EFD_NONBLOCK | EFD_CLOEXEC */);
+}
+
 #endif

@@ -43,7 +43,7 @@ import RecraftKit
         let handle = try Handles.get(UnsafeRawPointer(client), as: ClientHandle.self, "client")
         let out = try output(job_out, "job_out")
         let request = try JobRequest(json: try argument(request_json, "request_json"))
-        out.pointee = Handles.make(JobHandle(try handle.client.submit(request)))
+        out.pointee = makeJobHandle(try handle.client.submit(request), client: handle)
     }
 }
 
@@ -66,6 +66,6 @@ import RecraftKit
         guard let op = Operation(name: name) else {
             throw RecraftError(.invalidArgument, "unknown operation \"\(name)\"; use e.g. crisp_upscale or remove_background")
         }
-        out.pointee = Handles.make(JobHandle(try handle.client.open(operation: op, id: try argument(job_id, "job_id"))))
+        out.pointee = makeJobHandle(try handle.client.open(operation: op, id: try argument(job_id, "job_id")), client: handle)
     }
 }

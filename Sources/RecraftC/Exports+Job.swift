@@ -111,6 +111,7 @@ import Glibc
     // Marked freed before the handle dies, waiting for a callback that is running.
     guard let handle = (try? Handles.get(UnsafeRawPointer(job), as: JobHandle.self, "job")) else { return }
     handle.markFreed()
+    handle.leaveEvents(UInt(bitPattern: UnsafeRawPointer(job)))
     guard Handles.release(UnsafeRawPointer(job), as: JobHandle.self) != nil else { return }
     if !handle.job.state.isTerminal { handle.job.cancel() }
 }

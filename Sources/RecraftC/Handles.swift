@@ -9,6 +9,8 @@ import Glibc
 /// The object behind a `recraft_client *`.
 final class ClientHandle: Sendable {
     let client: Client
+    /// Its jobs that ended, for recraft_client_event_fd and recraft_client_take_finished.
+    let events = ClientEvents()
     init(_ client: Client) { self.client = client }
 }
 
@@ -35,8 +37,30 @@ final class JobHandle: Sendable {
     /// another thread either happens before the callback (which then does not run) or
     /// after it returns (never while it uses the job pointer).
     let callbackLock = RecursiveLock()
+    /// Held while the C progress callback runs and while the handle is freed (as above).
+    let progressLock = RecursiveLock()
 
-    init(_ job: Job) { self.job = job }
+    /// The client's finished-jobs list this job joins when it ends; true once freed.
+    private let events: ClientEvents
+    private let leftEvents = Mutex(false)
+
+    init(_ job: Job, events: ClientEvents) {
+        self.job = job
+        self.events = events
+    }
+
+    /// The job ended: it joins the client's finished jobs, unless it was freed.
+    func ended(_ address: UInt) {
+        leftEvents.withLock { freed in if !freed { events.jobEnded(address) } }
+    }
+
+    /// recraft_job_free: the job is never reported again.
+    func leaveEvents(_ address: UInt) {
+        leftEvents.withLock { freed in
+            freed = true
+            events.forget(address)
+        }
+    }
 
     /// True the first time only: a job takes one C completion callback.
     func claimCallback() -> Bool {
@@ -47,7 +71,7 @@ final class JobHandle: Sendable {
     }
 
     /// After recraft_job_free the callback is not called: its job pointer would be dangling.
-    func markFreed() { callbackLock.withLock { callbackState.withLock { $0.freed = true } } }
+    func markFreed() { progressLock.withLock { callbackLock.withLock { callbackState.withLock { $0.freed = true } } } }
     var isFreed: Bool { callbackState.withLock { $0.freed } }
 
     var id: UnsafePointer<CChar>? {

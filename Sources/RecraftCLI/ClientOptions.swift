@@ -38,7 +38,15 @@ struct ClientOptions: ParsableArguments {
     @Flag(name: .customLong("allow-insecure-http"), help: "Accept a plain http --base-url to a host other than this machine.")
     var allowInsecureHTTP = false
 
+    @Flag(
+        name: [.customShort("v"), .customLong("verbose")],
+        help:
+            "Log each request (method, host, path, status, duration), retry and state change to stderr; secrets are redacted (RECRAFT_LOG=debug does the same)."
+    )
+    var verbose = false
+
     func validate() throws {
+        if verbose { VerboseLog.start() }
         _ = try preset()
         if let timeout, !(timeout.isFinite && timeout > 0) { throw ValidationError("--timeout must be a number of seconds above 0") }
         if baseURL?.isEmpty == true { throw ValidationError("--base-url must not be empty") }
@@ -160,5 +168,14 @@ enum Paths {
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+}
+
+/// `--verbose`: the library's log, at debug, on stderr.
+enum VerboseLog {
+    static func start() {
+        Log.setHandler(level: .debug) { level, message in
+            FileHandle.standardError.write(Data("recraft \(level.name): \(message)\n".utf8))
+        }
     }
 }

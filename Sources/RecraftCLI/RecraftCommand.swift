@@ -3,6 +3,7 @@
 // `resume`, `status`, `jobs`, and `sandbox`.
 
 import ArgumentParser
+import RecraftKit
 
 @main
 struct RecraftCommand: AsyncParsableCommand {
@@ -18,6 +19,7 @@ struct RecraftCommand: AsyncParsableCommand {
 
             \(ExitCodes.help)
             """,
+        version: "recraft \(RecraftKitVersion.version)",
         subcommands: OperationCommands.all + [
             CreditsCommand.self, ReceiveCallbacksCommand.self, ResumeCommand.self, StatusCommand.self, JobsCommand.self, SandboxCommand.self
         ]

@@ -27,8 +27,9 @@ extension Client: ProviderAPI {
         request.maxResponseBytes = configuration.maxResponseBytes
         request.freshConnection = kind == .submit
         if kind == .upload { request.minimumSpeed = Deadline.minimumSpeed }
+        request.onProgress = TransferProgress.hook(for: kind, body: request.body)
         do {
-            return try await transport.perform(request)
+            return try await performLogged(request, kind: kind)
         } catch {
             throw RetryPolicy.classify(error, kind: kind)
         }
@@ -47,11 +48,22 @@ extension Client: ProviderAPI {
                 case .giveUp(let final):
                     throw final
                 case .retry(let wait):
+                    log(.info, "\(kind) failed (attempt \(attempt + 1)): \(error.message); retrying in \(wait.milliseconds) ms")
                     do { try await Task.sleep(for: wait) } catch { throw RecraftError(.cancelled, "cancelled while waiting to retry") }
                     attempt += 1
                 }
             }
         }
+    }
+
+    /// The transport's `perform`, logged (`logExchange`).
+    func performLogged(_ request: HTTPRequest, kind: RequestKind) async throws(TransportError) -> HTTPResponse {
+        guard Log.enabled(.debug) else { return try await transport.perform(request) }
+        let started = ContinuousClock.now
+        let outcome: Result<HTTPResponse, TransportError>
+        do throws(TransportError) { outcome = .success(try await transport.perform(request)) } catch { outcome = .failure(error) }
+        logExchange(request, kind: kind, started: started, outcome: outcome)
+        return try outcome.get()
     }
 
     func limiter(for kind: RequestKind) -> RateLimiter? {

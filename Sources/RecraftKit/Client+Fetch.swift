@@ -49,8 +49,11 @@ extension Client {
             request.minimumSpeed = Deadline.minimumSpeed
             request.maxResponseBytes = configuration.maxDownloadBytes
             request.destination = partial
+            request.onProgress = TransferProgress.hook(for: .download, body: .none)
             let response: HTTPResponse
-            do throws(TransportError) { response = try await transport.perform(request) } catch { throw RetryPolicy.classify(error, kind: .download) }
+            do throws(TransportError) { response = try await performLogged(request, kind: .download) } catch {
+                throw RetryPolicy.classify(error, kind: .download)
+            }
             if HTTPStatus.isTransient(response.status) {
                 var error = RecraftError(.providerUnavailable, "the file host answered HTTP \(response.status)", httpStatus: response.status)
                 error.retryAfter = RetryAfter.parse(response.headers["retry-after"])

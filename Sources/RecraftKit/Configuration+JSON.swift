@@ -11,9 +11,7 @@ extension Configuration {
     /// Parses the JSON object the C API and the bindings pass. Unknown keys are refused,
     /// so that a typo (`"apiKey"`) is an error rather than a silently ignored setting.
     public init(json: String) throws(RecraftError) {
-        guard let value = JSONValue.parse(Array(json.utf8)), let object = value.object else {
-            throw RecraftError(.invalidConfig, "the config is not a JSON object: pass e.g. {\"provider\": \"kie\"}")
-        }
+        let object = try JSONSyntax.object(json, what: "the config", code: .invalidConfig, example: "{\"provider\": \"kie\"}")
         let reader = FieldReader(object: object, what: "config", code: .invalidConfig)
         if let unknown = object.keys.filter({ !Self.jsonKeys.contains($0) }).sorted().first {
             throw RecraftError(

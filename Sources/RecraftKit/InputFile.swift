@@ -39,7 +39,13 @@ final class InputFile: Sendable {
     }
 
     /// The base name, for the multipart file name.
-    var fileName: String { path.split(separator: "/").last.map(String.init) ?? "image" }
+    /// A memory input (the C API's recraft_submit_memory: a /proc/self/fd path) is `image.<ext>`.
+    var fileName: String {
+        if path.hasPrefix("/proc/self/fd/") {
+            return "image." + OutputName.fileExtension(of: .inline(bytes: [], mimeType: mimeType))
+        }
+        return path.split(separator: "/").last.map(String.init) ?? "image"
+    }
 
     /// Up to `count` bytes from `offset`; nil on a read error.
     func read(count: Int, at offset: Int = 0) -> [UInt8]? { Self.read(fd, count: count, at: offset) }

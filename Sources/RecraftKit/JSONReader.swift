@@ -39,6 +39,28 @@ struct JSONReader {
         return true
     }
 
+    /// Where and why `read` failed: the byte offset and what was expected there.
+    var failure: (offset: Int, expected: String)?
+
+    static let expectedValue = "a value: an object, array, string (in double quotes), number, true, false or null"
+    static let expectedKey = "a key (a string in double quotes) and ':'"
+    static let expectedString =
+        "the rest of a string and its closing '\"': a '\"' or '\\' inside must be escaped (\\\" and \\\\), control characters too, and the text must be UTF-8"
+
+    /// Records why reading stopped; always nil, for `return fail(...)`.
+    mutating func fail(_ expected: String) -> JSONValue? {
+        failure = (index, expected)
+        return nil
+    }
+
+    /// Why `bytes` is not one JSON value: the byte offset and what was expected there;
+    /// nil when it is one.
+    static func diagnose(_ bytes: UnsafeBufferPointer<UInt8>) -> (offset: Int, expected: String)? {
+        var reader = JSONReader(bytes: bytes)
+        guard reader.read() == nil else { return nil }
+        return reader.failure ?? (reader.index, expectedValue)
+    }
+
     mutating func read() -> JSONValue? {
         skipSpace()
         while true {
@@ -46,19 +68,19 @@ struct JSONReader {
             var value: JSONValue
             switch byte(index) {
             case UInt8(ascii: "{"):
-                guard open.count < JSONValue.maxDepth else { return nil }
+                guard open.count < JSONValue.maxDepth else { return fail("at most \(JSONValue.maxDepth) levels of nesting") }
                 index += 1
                 if take(UInt8(ascii: "}")) {
                     value = .object([:])
                 } else {
-                    guard let key = readKey() else { return nil }
+                    guard let key = readKey() else { return fail(Self.expectedKey) }
                     open.append(true)
                     objects.append([:])
                     keys.append(key)
                     continue
                 }
             case UInt8(ascii: "["):
-                guard open.count < JSONValue.maxDepth else { return nil }
+                guard open.count < JSONValue.maxDepth else { return fail("at most \(JSONValue.maxDepth) levels of nesting") }
                 index += 1
                 if take(UInt8(ascii: "]")) {
                     value = .array([])
@@ -69,46 +91,48 @@ struct JSONReader {
                 }
             case UInt8(ascii: "\""):
                 index += 1
-                guard let string = readString() else { return nil }
+                guard let string = readString() else { return fail(Self.expectedString) }
                 value = .string(string)
             case UInt8(ascii: "t"):
-                guard readLiteral("true") else { return nil }
+                guard readLiteral("true") else { return fail("true") }
                 value = .bool(true)
             case UInt8(ascii: "f"):
-                guard readLiteral("false") else { return nil }
+                guard readLiteral("false") else { return fail("false") }
                 value = .bool(false)
             case UInt8(ascii: "n"):
-                guard readLiteral("null") else { return nil }
+                guard readLiteral("null") else { return fail("null") }
                 value = .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                guard let number = readNumber() else { return nil }
+                guard let number = readNumber() else { return fail("a number (digits, an optional fraction and exponent)") }
                 value = .number(number)
             default:
-                return nil
+                return fail(index < bytes.count ? Self.expectedValue : "more input (the text ends early): \(Self.expectedValue)")
             }
             // The value is complete: hand it to the container it is in, closing every
             // container it completes, until one wants another value.
             while true {
                 guard let isObject = open.last else {
                     skipSpace()
-                    return index == bytes.count ? value : nil
+                    return index == bytes.count ? value : fail("the end of the input (the JSON value is complete)")
                 }
                 if isObject {
                     let last = objects.count - 1
-                    guard objects[last].updateValue(value, forKey: keys[last]) == nil else { return nil }
+                    guard objects[last].updateValue(value, forKey: keys[last]) == nil else {
+                        return fail("a key not already in this object (\"\(keys[last])\" appears twice)")
+                    }
                     if take(UInt8(ascii: ",")) {
-                        guard let key = readKey() else { return nil }
+                        guard let key = readKey() else { return fail(Self.expectedKey) }
                         keys[last] = key
                         break
                     }
-                    guard take(UInt8(ascii: "}")) else { return nil }
+                    guard take(UInt8(ascii: "}")) else { return fail("',' or '}' after an object member") }
                     open.removeLast()
                     keys.removeLast()
                     value = .object(objects.removeLast())
                 } else {
                     arrays[arrays.count - 1].append(value)
                     if take(UInt8(ascii: ",")) { break }
-                    guard take(UInt8(ascii: "]")) else { return nil }
+                    guard take(UInt8(ascii: "]")) else { return fail("',' or ']' after an array element") }
                     open.removeLast()
                     value = .array(arrays.removeLast())
                 }

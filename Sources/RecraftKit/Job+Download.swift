@@ -12,16 +12,24 @@ extension Job {
     /// Ends within `download_timeout_ms`; `cancel()` stops it.
     @discardableResult
     public func download(_ index: Int = 0, to path: String) async throws(RecraftError) -> String {
+        try await tracked { [self] () async throws(RecraftError) -> String in try await save(index, to: path) }
+    }
+
+    /// Runs `body` as one of the job's downloads: within `download_timeout_ms`, stopped by
+    /// `cancel()`, its errors redacted, its transfers reported to the progress handler.
+    func tracked<T: Sendable>(_ body: @escaping @Sendable () async throws(RecraftError) -> T) async throws(RecraftError) -> T {
         try Lifetime.checkPool()
-        let work = Task { [self] () async -> Result<String, RecraftError> in
-            await Deadline.$current.withValue(.now + client.configuration.downloadTimeout) { () async -> Result<String, RecraftError> in
-                do throws(RecraftError) { return .success(try await save(index, to: path)) } catch { return .failure(client.redacted(error)) }
+        let work = Task { [self] () async -> Result<T, RecraftError> in
+            await TransferProgress.$job.withValue(WeakJob(self)) {
+                await Deadline.$current.withValue(.now + client.configuration.downloadTimeout) { () async -> Result<T, RecraftError> in
+                    do throws(RecraftError) { return .success(try await body()) } catch { return .failure(client.redacted(error)) }
+                }
             }
         }
         let slot = core.withLock { core -> Int? in
             guard !core.machine.cancelRequested else { return nil }
             core.nextDownload += 1
-            core.downloads[core.nextDownload] = work
+            core.downloads[core.nextDownload] = { work.cancel() }
             return core.nextDownload
         }
         guard let slot else {

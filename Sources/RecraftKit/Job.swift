@@ -31,12 +31,15 @@ public final class Job: Sendable {
         /// The checked input, open until the submit is over.
         var input: InputFile?
         /// Downloads in progress, so that `cancel` stops them.
-        var downloads: [Int: Task<Result<String, RecraftError>, Never>] = [:]
+        var downloads: [Int: @Sendable () -> Void] = [:]  // each one's cancel
         var nextDownload = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter = 0
         var expiredWaiters: Set<Int> = []
         var endHandlers: [@Sendable (JobState) -> Void] = []
+        var endObservers: [@Sendable (JobState) -> Void] = []
+        /// Told of each upload's and download's progress; true from it stops the job.
+        var progress: (@Sendable (TransferDirection, Int64, Int64) -> Bool)?
     }
 
     /// A new submission.
@@ -69,7 +72,7 @@ public final class Job: Sendable {
     }
 
     private func start() {
-        let driver = Task { [self] in await drive() }
+        let driver = Task { [self] in await TransferProgress.$job.withValue(WeakJob(self)) { await drive() } }
         core.withLock { $0.driver = driver }
     }
 
@@ -102,14 +105,17 @@ public final class Job: Sendable {
     @discardableResult
     func handle(_ event: JobStateMachine.Event) -> [JobStateMachine.Action] {
         let event = redacted(event)
-        let (actions, driver, downloads) = core.withLock { core in
+        let (actions, driver, downloads, change) = core.withLock { core in
+            let before = core.machine.state
             let actions = core.machine.handle(event)
+            let change = before == core.machine.state ? nil : (before, core.machine.state, core.machine.taskId, core.machine.error)
             let downloads = actions.contains(.cancelDownloads) ? Array(core.downloads.values) : []
             if actions.contains(.cancelDownloads) { core.downloads = [:] }
             let driver = core.driver
             if core.machine.isTerminal { core.driver = nil }  // the driver no longer needs the job
-            return (actions, driver, downloads)
+            return (actions, driver, downloads, change)
         }
+        if let (before, after, taskId, error) = change { logStateChange(from: before, to: after, taskId: taskId, error: error) }
         for action in actions {
             switch action {
             case .send, .abandonSend: break
@@ -118,10 +124,22 @@ public final class Job: Sendable {
             case .journalEnd: journalFinished { [self] in handle(.journaled) }
             case .announce: announce()
             case .cancelDriver: driver?.cancel()
-            case .cancelDownloads: for download in downloads { download.cancel() }
+            case .cancelDownloads: for cancelDownload in downloads { cancelDownload() }
             }
         }
         return actions
+    }
+
+    /// `job 1a2b3c4d (task abc): pending -> running`, with the reason for a failure.
+    private func logStateChange(from before: JobState, to after: JobState, taskId: String?, error: RecraftError?) {
+        let level: LogLevel = after == .failed ? .warning : .info
+        client.log(
+            level,
+            {
+                let task = taskId.map { ", task \($0)" } ?? ""
+                let reason = error.map { ": \($0.code.description): \($0.message)" } ?? ""
+                return "job \(ref.prefix(8)) (\(operation.rawValue)\(task)): \(before) -> \(after)\(reason)"
+            }())
     }
 
     /// Errors leave the library without the API key.
@@ -135,15 +153,17 @@ public final class Job: Sendable {
     }
 
     private func announce() {
-        let (state, waiters, handlers) = core.withLock { core in
+        let (state, waiters, handlers, observers) = core.withLock { core in
             defer {
                 core.waiters = [:]
                 core.endHandlers = []
+                core.endObservers = []
             }
-            return (core.machine.state, Array(core.waiters.values), core.endHandlers)
+            return (core.machine.state, Array(core.waiters.values), core.endHandlers, core.endObservers)
         }
         for handler in handlers { client.callbackQueue.async { handler(state) } }
         ended.open()
+        for observer in observers { observer(state) }
         for waiter in waiters { waiter.resume() }
     }
 
@@ -156,6 +176,33 @@ public final class Job: Sendable {
                 "this job was submitted by process \(pid), before fork(); its work runs there, not here: reopen it by id in this process (\(id.map { "task \($0)" } ?? "it has no task id yet"))"
             )
         }
+    }
+
+    /// True once the job's end is announced (journaled, waiters woken): what `wait` waits for.
+    public var hasEnded: Bool { core.withLock { $0.machine.announced } }
+
+    /// Calls `observer` once with the final state when the end is announced (at once, on
+    /// this thread, if it was), on the thread that announces it, after the waiters are
+    /// woken. It must be quick and must not block: it is for waking a waiter (the C API's
+    /// recraft_wait_any and client event fd), not for work.
+    public func observeEnd(_ observer: @escaping @Sendable (JobState) -> Void) {
+        let ended = core.withLock { core -> JobState? in
+            guard core.machine.announced else {
+                core.endObservers.append(observer)
+                return nil
+            }
+            return core.machine.state
+        }
+        if let ended { observer(ended) }
+    }
+
+    /// Sets (nil: removes) what is told of the job's transfers: the input's upload and each
+    /// result's download, as bytes done and total (0 while unknown). It runs on the
+    /// transport's thread, so it must be quick; returning true stops the transfer, as
+    /// libcurl's XFERINFOFUNCTION does: a stopped upload cancels the job, a stopped
+    /// download fails as cancelled (and may be tried again).
+    public func setProgressHandler(_ handler: (@Sendable (TransferDirection, Int64, Int64) -> Bool)?) {
+        core.withLock { $0.progress = handler }
     }
 
     /// Calls `handler` once with the final state when the job ends (at once if it has),

@@ -43,15 +43,18 @@ public struct JobRequest: Sendable {
         self.options = options
     }
 
+    /// The request's JSON text as an object; an error gives the byte offset where it stops
+    /// being JSON and what was expected there.
+    public static func object(json: String) throws(RecraftError) -> [String: JSONValue] {
+        try JSONSyntax.object(
+            json, what: "the request", code: .invalidArgument, example: "{\"operation\": \"crisp_upscale\", \"image\": \"photo.png\"}")
+    }
+
     static let jsonKeys: Set<String> = ["operation", "image", "callback_url", "options", "ref"]
 
     /// Parses `{"operation": "crisp_upscale", "image": "in.png", "callback_url": "…", "options": {…}}`.
     public init(json: String) throws(RecraftError) {
-        guard let value = JSONValue.parse(Array(json.utf8)), let object = value.object else {
-            throw RecraftError(
-                .invalidArgument,
-                "the request is not a JSON object: pass e.g. {\"operation\": \"crisp_upscale\", \"image\": \"photo.png\"}")
-        }
+        let object = try Self.object(json: json)
         if let unknown = object.keys.filter({ !Self.jsonKeys.contains($0) }).sorted().first {
             throw RecraftError(
                 .invalidArgument,

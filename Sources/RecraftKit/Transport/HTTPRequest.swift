@@ -39,6 +39,11 @@ struct HTTPRequest: Sendable {
     /// how long connecting took (a round trip, roughly): the rate limiter counts a slow
     /// synchronous request as read by the provider from then, not from its reply.
     var onSent: (@Sendable (_ connectTime: Duration) -> Void)?
+    /// Called on the transport's thread when the byte counts move (bytes uploaded, upload
+    /// total, downloaded, download total; a total is 0 while unknown); true aborts the
+    /// transfer, which then fails as cancelled.
+    typealias ProgressHook = @Sendable (_ uploaded: Int64, _ uploadTotal: Int64, _ downloaded: Int64, _ downloadTotal: Int64) -> Bool
+    var onProgress: ProgressHook?
 
     init(_ method: Method, _ url: String) {
         self.method = method

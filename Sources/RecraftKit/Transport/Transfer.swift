@@ -149,8 +149,15 @@ final class Transfer: @unchecked Sendable {
 
     /// Called by libcurl about once a second, and on progress: aborts (non-zero) when the
     /// transfer was cancelled or has moved no byte for the stall timeout.
-    fileprivate func progress(downloaded: Int64, uploaded: Int64, uploadTotal: Int64) -> Int32 {
+    fileprivate func progress(downloaded: Int64, downloadTotal: Int64, uploaded: Int64, uploadTotal: Int64) -> Int32 {
         if cancelled.load(ordering: .relaxed) { return 1 }
+        if let onProgress = request.onProgress, (downloaded, uploaded) != lastCounts || !progressReported {
+            progressReported = true
+            if onProgress(uploaded, uploadTotal, downloaded, downloadTotal) {
+                cancelled.store(true, ordering: .relaxed)
+                return 1
+            }
+        }
         if let onSent = request.onSent, !sentReported, uploadTotal > 0, uploaded >= uploadTotal, let easy {
             sentReported = true
             var connectMicroseconds: curl_off_t = 0
@@ -170,6 +177,9 @@ final class Transfer: @unchecked Sendable {
         }
         return 0
     }
+
+    /// Whether `request.onProgress` heard of the transfer yet (it hears once at the start).
+    private var progressReported = false
 
     /// Marks the transfer as started on the wire (the stall clock runs from here).
     func started() {
@@ -293,8 +303,8 @@ private let transferHeader: rk_curl_data_callback = { data, size, count, user in
 }
 
 /// Aborts a cancelled transfer: returning non-zero makes libcurl stop it.
-private let transferProgress: rk_curl_xferinfo_callback = { user, _, downloaded, uploadTotal, uploaded in
+private let transferProgress: rk_curl_xferinfo_callback = { user, downloadTotal, downloaded, uploadTotal, uploaded in
     guard let user else { return 0 }
     return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().progress(
-        downloaded: Int64(downloaded), uploaded: Int64(uploaded), uploadTotal: Int64(uploadTotal))
+        downloaded: Int64(downloaded), downloadTotal: Int64(downloadTotal), uploaded: Int64(uploaded), uploadTotal: Int64(uploadTotal))
 }

@@ -73,14 +73,31 @@ static int frozen_functions(void)
     recraft_status (*output_stem)(const char *, const char *, char **) = recraft_output_stem;
     recraft_status (*job_file_name)(const recraft_job *, size_t, const char *, char **) = recraft_job_file_name;
     recraft_status (*client_credits)(recraft_client *, double *) = recraft_client_credits;
+    /* 0.4 */
+    void (*log_callback)(int32_t, const char *, void *) = (recraft_log_callback)0;
+    int32_t (*progress_callback)(recraft_job *, int32_t, int64_t, int64_t, void *) = (recraft_progress_callback)0;
+    recraft_status (*set_log_callback)(int32_t, recraft_log_callback, void *) = recraft_set_log_callback;
+    recraft_status (*wait_any)(recraft_job *const *, size_t, int64_t, size_t *) = recraft_wait_any;
+    recraft_status (*client_event_fd)(recraft_client *, int32_t *) = recraft_client_event_fd;
+    recraft_status (*client_take_finished)(recraft_client *, recraft_job **, size_t, size_t *) = recraft_client_take_finished;
+    recraft_status (*job_set_progress)(recraft_job *, recraft_progress_callback, void *) = recraft_job_set_progress_callback;
+    recraft_status (*submit_memory)(recraft_client *, const char *, const void *, size_t, recraft_job **) = recraft_submit_memory;
+    recraft_status (*job_download_alloc)(recraft_job *, size_t, void **, size_t *) = recraft_job_download_alloc;
+    recraft_status (*job_download_buffer)(recraft_job *, size_t, void *, size_t, size_t *) = recraft_job_download_buffer;
+    void (*buffer_free)(void *) = recraft_buffer_free;
+    recraft_status (*json_quote)(const char *, char **) = recraft_json_quote;
 
     /* Read, so that each assignment is checked and none is "unused". 0: all are there. */
     (void)callback;
+    (void)log_callback;
+    (void)progress_callback;
     return !client_new + !client_free + !submit + !job_open + !job_id + !job_poll + !job_wait + !job_result_count +
            !job_result_url + !job_download + !job_json + !job_error_code + !job_error_message + !job_cancel +
            !job_free + !job_on_complete + !journal_list + !callback_handle + !last_error_message +
            !last_error_code + !string_free + !version + !status_name + !catalog_json + !output_stem + !job_file_name +
-           !client_credits;
+           !client_credits + !set_log_callback + !wait_any + !client_event_fd + !client_take_finished +
+           !job_set_progress + !submit_memory + !job_download_alloc + !job_download_buffer + !buffer_free +
+           !json_quote;
 }
 
 int main(void)

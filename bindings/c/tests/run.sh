@@ -39,7 +39,7 @@ MEMCHECK=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-ki
 # fails a run with exit status 98 so that a sample's own failure (1) stays distinct.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=98:detect_leaks=1:abort_on_error=0}
 GOOD_KEY=c-tests-key
-SAMPLES=(upscale batch resume errors)
+SAMPLES=(upscale batch resume errors wait_any event_loop memory)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/recraft-c-tests.XXXXXX")
 mkdir -p "$WORK/bin" "$WORK/asan"
@@ -268,6 +268,101 @@ sample_resume() {
     reopened=$(grep -c ': reopening$' "$WORK/resume-$mode.out")
     echo "reopened: $reopened, results: $results, tasks created: $((after - before))"
     [ "$reopened" -eq 3 ] && [ "$results" -eq 3 ] && [ $((after - before)) -eq 3 ]
+}
+
+# wait_any: 6 images whose names hold quotes, a backslash and a space (put into the
+# request with recraft_json_quote), at most 4 in flight, each saved under its input's
+# name, each task created once.
+sample_wait_any() {
+    local mode=$1 images=() i before after in="$WORK/wait-any-in-$1" out="$WORK/wait-any-$1"
+    [ -n "${SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
+    mkdir -p "$in" "$out"
+    for i in 1 2 3 4 5 6; do
+        cp "$SAMPLE" "$in/my \"best\" \\ photo $i.png"
+        images+=("$in/my \"best\" \\ photo $i.png")
+    done
+    before=$(sandbox_stat "$SANDBOX_URL" tasksCreated) || return 1
+    run "$mode" wait_any "$SANDBOX_URL" "$out" "${images[@]}" | tee "$WORK/wait-any-$mode.out" || return 1
+    after=$(sandbox_stat "$SANDBOX_URL" tasksCreated) || return 1
+    ls "$out"
+    grep -q '^6 succeeded, 0 failed$' "$WORK/wait-any-$mode.out" && [ $((after - before)) -eq 6 ] &&
+        for i in 1 2 3 4 5 6; do [ -s "$out/my \"best\" \\ photo $i.crisp-upscale.png" ] || return 1; done
+}
+
+# event_loop: 5 images driven from a poll() loop on the client's event descriptor.
+sample_event_loop() {
+    local mode=$1 out="$WORK/event-loop-$1" images=() i
+    [ -n "${SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
+    mkdir -p "$out"
+    for i in 1 2 3 4 5; do images+=("$SAMPLE"); done
+    run "$mode" event_loop "$SANDBOX_URL" "$out" "${images[@]}" | tee "$WORK/event-loop-$mode.out" || return 1
+    grep -q '^5 succeeded, 0 failed' "$WORK/event-loop-$mode.out" &&
+        for i in 1 2 3 4 5; do [ -s "$out/$i.png" ] || return 1; done
+}
+
+# memory: input from memory, result into library and caller memory, a cancelling
+# progress callback; the saved result is an upscaled PNG.
+sample_memory() {
+    local mode=$1 out="$WORK/memory-$1.png"
+    [ -n "${SANDBOX_URL:-}" ] || { echo "no sandbox"; return 1; }
+    run "$mode" memory "$SANDBOX_URL" "$SAMPLE" "$out" || return 1
+    local in_size out_size
+    in_size=($(png_size "$SAMPLE")) && out_size=($(png_size "$out")) || return 1
+    [ "${out_size[0]}" -ge $((2 * in_size[0])) ]
+}
+
+# A request with an unescaped quote is refused with the byte offset and what was expected.
+test_json_error_offset() {
+    cat >"$WORK/json_error.c" <<'CEOF'
+#include <stdio.h>
+#include <string.h>
+#include "recraft.h"
+int main(int argc, char **argv)
+{
+    recraft_client *client = NULL;
+    char config[1024];
+    snprintf(config, sizeof config, "{\"provider\": \"sandbox\", \"base_url\": \"%s\"}", argc > 1 ? argv[1] : "");
+    if (recraft_client_new(config, &client) != RECRAFT_OK) return 1;
+    recraft_job *job = NULL;
+    /* What snprintf with an unescaped path gives. */
+    recraft_status status = recraft_submit(client, "{\"operation\": \"crisp_upscale\", \"image\": \"my \"best\" photo.png\"}", &job);
+    printf("%d: %s\n", (int)status, recraft_last_error_message());
+    int ok = status == RECRAFT_ERR_INVALID_ARGUMENT && strstr(recraft_last_error_message(), "at byte 45") &&
+             strstr(recraft_last_error_message(), "',' or '}'") && job == NULL;
+    char *quoted = NULL;
+    ok = ok && recraft_json_quote("my \"best\" \\ photo.png", &quoted) == RECRAFT_OK &&
+         strcmp(quoted, "\"my \\\"best\\\" \\\\ photo.png\"") == 0;
+    printf("quoted: %s\n", quoted ? quoted : "(null)");
+    recraft_string_free(quoted);
+    recraft_client_free(client);
+    return ok ? 0 : 1;
+}
+CEOF
+    "$CC" -std=c11 "${STRICT[@]}" -Iinclude "$WORK/json_error.c" -o "$WORK/json_error" $(link_flags) &&
+        "$WORK/json_error" "${SANDBOX_URL:-http://127.0.0.1:9}"
+}
+
+# The log callback with redaction (log.c), plainly, under valgrind and ASan.
+test_log_callback() {
+    local mode=$1 binary="$WORK/log-$1"
+    [ -n "${KEYED_SANDBOX_URL:-}" ] || { echo "no sandbox with --api-key"; return 1; }
+    local flags=(-std=c11 "${STRICT[@]}" -Iinclude -pthread)
+    [ "$mode" = asan ] && flags+=("${ASAN_FLAGS[@]}")
+    "$CC" "${flags[@]}" bindings/c/tests/log.c -o "$binary" $(link_flags) || return 1
+    case $mode in
+        memcheck) "${MEMCHECK[@]}" "$binary" "$KEYED_SANDBOX_URL" "$SAMPLE" "$GOOD_KEY" ;;
+        *) "$binary" "$KEYED_SANDBOX_URL" "$SAMPLE" "$GOOD_KEY" ;;
+    esac
+}
+
+# RECRAFT_LOG=debug writes the log to stderr with no code change (the upscale sample).
+test_log_env_switch() {
+    [ -n "${KEYED_SANDBOX_URL:-}" ] || { echo "no sandbox with --api-key"; return 1; }
+    RECRAFT_LOG=debug RECRAFT_API_KEY=$GOOD_KEY run plain upscale "$KEYED_SANDBOX_URL" "$SAMPLE" "$WORK/log-env.png" \
+        2>"$WORK/log-env.err" || { cat "$WORK/log-env.err"; return 1; }
+    cat "$WORK/log-env.err"
+    grep -q '^recraft debug: submit POST 127.0.0.1:[0-9]* /.* -> 200 in [0-9]* ms$' "$WORK/log-env.err" &&
+        grep -q '^recraft info: job .* -> succeeded$' "$WORK/log-env.err" && ! grep -q "$GOOD_KEY" "$WORK/log-env.err"
 }
 
 # errors: each family gives its code (the program checks them and exits 1 otherwise).
@@ -542,6 +637,11 @@ for mode in plain memcheck asan; do
     done
 done
 run_test upscale_reports_errors test_upscale_reports_errors
+run_test json_error_offset test_json_error_offset
+for mode in plain memcheck asan; do
+    run_test "log_callback_$mode" test_log_callback "$mode"
+done
+run_test log_env_switch test_log_env_switch
 run_test boundary test_boundary
 run_test boundary_memcheck test_boundary_memcheck
 run_test boundary_asan test_boundary_asan

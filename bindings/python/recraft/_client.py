@@ -84,6 +84,7 @@ class Client(_Owned):
         for key, value in config.items():
             settings.setdefault(key, value)
         _log.configure_from_env()
+        _log.sync_library_callback()
         for secret in (api_key, webhook_secret):
             _log.add_secret(secret if isinstance(secret, str) else None)
         self.provider = provider

@@ -42,6 +42,14 @@ recraft_state = c_int32
 # typedef void (*recraft_job_callback)(recraft_job *job, recraft_state state, void *user_data);
 recraft_job_callback = CFUNCTYPE(None, c_void_p, recraft_state, c_void_p)
 
+# The log callback: called on the library's log thread (it takes the GIL for the call).
+# typedef void (*recraft_log_callback)(int32_t level, const char *message, void *user_data);
+recraft_log_callback = CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
+
+# The transfer progress callback (not used by the bindings, which have no progress hook yet).
+# typedef int32_t (*recraft_progress_callback)(recraft_job *job, int32_t direction, int64_t done, int64_t total, void *user_data);
+recraft_progress_callback = CFUNCTYPE(c_int32, c_void_p, c_int32, c_int64, c_int64, c_void_p)
+
 #: name -> (restype, argtypes). Pure data, so the tests can read it without the library.
 DECLARATIONS: dict[str, tuple[Any, list[Any]]] = {}
 
@@ -130,6 +138,40 @@ _declare("recraft_job_file_name", recraft_status, [recraft_job_p, c_size_t, c_ch
 
 # recraft_status recraft_client_credits(recraft_client *client, double *balance_out);
 _declare("recraft_client_credits", recraft_status, [recraft_client_p, POINTER(c_double)])
+
+
+# recraft_status recraft_set_log_callback(int32_t level, recraft_log_callback callback, void *user_data);
+_declare("recraft_set_log_callback", recraft_status, [c_int32, recraft_log_callback, c_void_p])
+
+# recraft_status recraft_wait_any(recraft_job *const *jobs, size_t n, int64_t timeout_ms, size_t *index_out);
+_declare("recraft_wait_any", recraft_status, [POINTER(recraft_job_p), c_size_t, c_int64, POINTER(c_size_t)])
+
+# recraft_status recraft_client_event_fd(recraft_client *client, int32_t *fd_out);
+_declare("recraft_client_event_fd", recraft_status, [recraft_client_p, POINTER(c_int32)])
+
+# recraft_status recraft_client_take_finished(recraft_client *client, recraft_job **jobs_out, size_t capacity, size_t *count_out);
+_declare("recraft_client_take_finished", recraft_status,
+         [recraft_client_p, POINTER(recraft_job_p), c_size_t, POINTER(c_size_t)])
+
+# recraft_status recraft_job_set_progress_callback(recraft_job *job, recraft_progress_callback callback, void *user_data);
+_declare("recraft_job_set_progress_callback", recraft_status, [recraft_job_p, recraft_progress_callback, c_void_p])
+
+# recraft_status recraft_submit_memory(recraft_client *client, const char *request_json, const void *data, size_t length, recraft_job **job_out);
+_declare("recraft_submit_memory", recraft_status,
+         [recraft_client_p, c_char_p, c_void_p, c_size_t, POINTER(recraft_job_p)])
+
+# recraft_status recraft_job_download_alloc(recraft_job *job, size_t index, void **data_out, size_t *length_out);
+_declare("recraft_job_download_alloc", recraft_status, [recraft_job_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t)])
+
+# recraft_status recraft_job_download_buffer(recraft_job *job, size_t index, void *buffer, size_t capacity, size_t *length_out);
+_declare("recraft_job_download_buffer", recraft_status,
+         [recraft_job_p, c_size_t, c_void_p, c_size_t, POINTER(c_size_t)])
+
+# void recraft_buffer_free(void *data);
+_declare("recraft_buffer_free", None, [c_void_p])
+
+# recraft_status recraft_json_quote(const char *text, char **json_out);
+_declare("recraft_json_quote", recraft_status, [c_char_p, POINTER(c_void_p)])
 
 
 #: The library's major version these declarations are for (RECRAFT_VERSION_MAJOR).

@@ -10,9 +10,10 @@ Every message passes through ``redact`` first: the API keys and webhook secrets 
 clients made in this process, ``Authorization``/``X-Api-Key`` header values and the query
 strings of URLs (signed result URLs carry their token there) never appear.
 
-The library's own log (per-request lines, retries with their reasons; a C log callback,
-to come) is meant to feed ``from_library``, which sends it to the child logger
-``recraft.wire`` through the same redaction; the records of the bindings carry
+The library's own log (per-request lines with method, host, path, status and duration;
+retries with their reasons and waits; state changes) comes through one process-wide C log
+callback (``sync_library_callback``, set when a client is made) to ``from_library``, which
+sends it to the child logger ``recraft.wire`` through the same redaction; the records of the bindings carry
 ``recraft_event`` (``submit``, ``state``, ``wait``, ``download``, ``batch``, ...) and, when
 known, ``recraft_task_id``, so handlers can filter on them.
 """
@@ -118,7 +119,37 @@ def log(level: int, event: str, message: str, *, task_id: str | None = None, **f
     logger().log(level, "%s", redact(message), extra=extra)
 
 
-#: The library's levels (for the C log callback to come) -> logging's.
+#: The library's level for a logging level: the most detailed the listener wants.
+_TO_LIBRARY = ((DEBUG, 3), (INFO, 2), (WARNING, 1), (ERROR, 0))
+#: The one process-wide trampoline given to recraft_set_log_callback, kept alive here for
+#: the life of the process (the library may call it from its log thread at any time), and
+#: the library level it was set at (None: not set).
+_trampoline: Any = None
+_library_level: int | None = None
+
+
+def sync_library_callback() -> None:
+    """Gives the library's log (recraft_set_log_callback) to ``from_library`` at the most
+    detailed level the ``recraft.wire`` logger is enabled for, or takes it away when it is
+    enabled for none. Called when a client is made; cheap when nothing changed."""
+    global _trampoline, _library_level
+    wanted = None
+    if enabled(ERROR):
+        wire = logger().getChild("wire")
+        wanted = next((library for level, library in _TO_LIBRARY if wire.isEnabledFor(level)), None)
+    with _lock:
+        if wanted == _library_level:
+            return
+        from ._ffi import lib, recraft_log_callback
+
+        if _trampoline is None:
+            _trampoline = recraft_log_callback(lambda level, message, _user_data: from_library(level, message or b""))
+        if lib.recraft_set_log_callback(wanted if wanted is not None else 0,
+                                        _trampoline if wanted is not None else None, None) == 0:
+            _library_level = wanted
+
+
+#: The library's levels (recraft_set_log_callback) -> logging's.
 _LIBRARY_LEVELS = {0: ERROR, 1: WARNING, 2: INFO, 3: DEBUG, 4: DEBUG}
 
 

@@ -153,23 +153,22 @@ def collect(job: Job, target: Target | None) -> Result:
 
 
 def read_bytes(job: Job, index: int) -> bytes:
-    """Result ``index`` of the succeeded job as bytes. Until the library downloads into
-    memory, through a private temporary folder (0700) removed at once; this function is
-    the one place to change then."""
-    import shutil
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="recraft-result-")
+    """Result ``index`` of the succeeded job as bytes, downloaded into memory the library
+    allocates (``recraft_job_download_alloc``), copied and freed here."""
+    data = ctypes.c_void_p()
+    length = ctypes.c_size_t()
     try:
-        path = job._download_file(os.path.join(folder, job.file_name(index)), index)
-        with open(path, "rb") as file:
-            return file.read()
+        with timed("download", f"download of result {index} of job {job.id} into memory", job.id):
+            with job._use() as handle:
+                _check(lib.recraft_job_download_alloc(handle, index, ctypes.byref(data), ctypes.byref(length)))
+        try:
+            return ctypes.string_at(data.value, length.value) if length.value else b""
+        finally:
+            lib.recraft_buffer_free(data)
     except (RecraftError, OSError) as error:
         if job.poll().value != "succeeded" or (isinstance(error, RecraftError) and error.task_id):
             raise
         raise after_success(error, job.id, job.results[index:] or job.results) from error
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -141,11 +141,13 @@ def expected_ctype(c_type: str) -> Any:
         return SCALARS[c_type]
     if c_type == "const char*":
         return c_char_p
-    if c_type in ("char*", "void*"):
+    if c_type in ("char*", "void*", "const void*"):
         # Library-allocated strings come back as c_void_p so they can be freed.
         return c_void_p
-    if c_type == "char**":
+    if c_type in ("char**", "void**"):
         return POINTER(c_void_p)
+    if c_type == "recraft_job*const*":
+        return POINTER(POINTER(HANDLES["recraft_job"]))
     m = re.fullmatch(r"(?:const )?(recraft_client|recraft_job)(\*+)", c_type)
     if m:
         t: Any = HANDLES[m.group(1)]

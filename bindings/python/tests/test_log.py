@@ -86,3 +86,28 @@ def test_no_logging_work_when_nobody_listens(sandbox: Sandbox) -> None:
     ran = subprocess.run([sys.executable, "-S", "-c", program], capture_output=True, text=True, timeout=120, env=env)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == ["False", "False"]
+
+
+def test_the_library_log_reaches_caplog_with_no_secret(sandbox: Sandbox, tmp_path: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    # The core's own lines (each request, each state change) through the C log callback.
+    caplog.set_level(logging.DEBUG, logger="recraft")
+    with recraft.Client("sandbox", base_url=sandbox.url, api_key=API_KEY, webhook_secret=WEBHOOK_SECRET,
+                        poll_initial_ms=20) as client:
+        client.crisp_upscale(SAMPLE, tmp_path / "wire.png")
+        assert client.crisp_upscale(Path(SAMPLE).read_bytes()).read()[:4] == b"\x89PNG"
+
+    def wire_text() -> str:
+        return "\n".join(r.getMessage() for r in caplog.records if r.name == "recraft.wire")
+
+    # Delivered on the library's log thread: wait for the last download's line.
+    import time
+    deadline = time.monotonic() + 60
+    while wire_text().count("download GET") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    text = wire_text()
+    assert "submit POST 127.0.0.1:" in text and "-> 200 in " in text, text
+    assert "poll GET" in text and "download GET" in text, text
+    assert "-> running" in text and "-> succeeded" in text, text
+    assert API_KEY not in everything(caplog.records) and WEBHOOK_SECRET not in everything(caplog.records)
+    assert "Bearer" not in text
