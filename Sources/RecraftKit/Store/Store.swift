@@ -206,16 +206,27 @@ final class Store: @unchecked Sendable {
             for statement in StoreSchema.tables { try connection.execute(statement, []) }
             try connection.execute(
                 "INSERT INTO recraft_meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO NOTHING", [.text(String(StoreSchema.version))])
+            // Keep it small: ended jobs for 30 days (resume and `recraft jobs` read them),
+            // callback outcomes for a day, owners gone for an hour.
             try connection.execute(
-                "INSERT INTO recraft_owners (owner, host, pid, heartbeat) VALUES (?, ?, ?, recraft_now())",
-                [.text(owner), .text(Self.hostName()), .int(Int64(getpid()))])
+                "DELETE FROM recraft_jobs WHERE state IN ('succeeded', 'failed', 'cancelled', 'replaced') AND updated_at < ?",
+                [.int(Self.wallMs() - 30 * 24 * 3600 * 1000)])
+            try connection.execute("DELETE FROM recraft_callbacks WHERE received_at < recraft_now() - ?", [.int(24 * 3600 * 1000)])
+            try connection.execute("DELETE FROM recraft_owners WHERE heartbeat < recraft_now() - ?", [.int(3600 * 1000)])
+            let epoch: Int64
             if isPostgres {
                 // A server restart may have lost the last moments of the slot log.
                 let started = try connection.execute(
                     "SELECT CAST(floor(extract(epoch FROM pg_postmaster_start_time()) * 1000) AS BIGINT)", [])
-                return started.rows.first?.first?.int ?? 0
+                epoch = started.rows.first?.first?.int ?? 0
+            } else {
+                epoch = try sqliteEpoch(connection)
             }
-            return try sqliteEpoch(connection)
+            // After the epoch check, which may wipe the owners of another boot.
+            try connection.execute(
+                "INSERT INTO recraft_owners (owner, host, pid, heartbeat) VALUES (?, ?, ?, recraft_now())",
+                [.text(owner), .text(Self.hostName()), .int(Int64(getpid()))])
+            return epoch
         }
         ownerId = owner
     }
@@ -234,10 +245,9 @@ final class Store: @unchecked Sendable {
             epoch = 0  // a new store: nothing was counted in it yet
         } else {
             epoch = SQLiteConnection.clockMs()
-            for table in ["recraft_slots", "recraft_waiters"] { try connection.execute("DELETE FROM \(table)", []) }
-            try connection.execute("DELETE FROM recraft_owners WHERE heartbeat > ?", [.int(epoch)])
+            for table in ["recraft_slots", "recraft_waiters", "recraft_callbacks"] { try connection.execute("DELETE FROM \(table)", []) }
+            try connection.execute("DELETE FROM recraft_owners", [])
             try connection.execute("UPDATE recraft_jobs SET lease_until = 0", [])
-            try connection.execute("UPDATE recraft_owners SET heartbeat = 0", [])
         }
         for (key, value) in [("boot_id", boot), ("epoch", String(epoch))] {
             try connection.execute(
