@@ -30,8 +30,8 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"not json"#, RecraftError.Code.invalidConfig, "JSON object"),
-        (#"[1]"#, .invalidConfig, "JSON object"),
+        (#"not json"#, RecraftError.Code.invalidConfig, "not valid JSON: at byte 0"),
+        (#"[1]"#, .invalidConfig, "not an object"),
         (#"{}"#, .invalidConfig, "provider"),
         (#"{"provider": "nope"}"#, .invalidConfig, "kie, apikley"),
         (#"{"provider": 3}"#, .invalidConfig, "must be a string"),
@@ -73,7 +73,7 @@ import Testing
             (#"{"operation": "vectorize"}"#, "needs \"image\""),
             (#"{"operation": "vectorize", "image": "a.png", "options": 3}"#, "options"),
             (#"{"operation": "vectorize", "image": "a.png", "extra": 1}"#, "unknown request key"),
-            (#"{"operation": "#, "not a JSON object")
+            (#"{"operation": "#, "at byte 14")
         ] {
             #expect(throws: RecraftError.self) { try JobRequest(json: json) }
             do { _ = try JobRequest(json: json) } catch { #expect(error.message.contains(phrase), "\(error.message)") }
