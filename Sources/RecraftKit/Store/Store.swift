@@ -76,9 +76,9 @@ final class Store: @unchecked Sendable {
 
     /// `run`, blocking the calling thread (for the synchronous API: journal reads, callbacks).
     @discardableResult
-    func sync<T>(_ body: @escaping (any SQLConnection, String) throws(StoreFailure) -> T) throws(RecraftError) -> T {
+    func sync<T>(_ body: (any SQLConnection, String) throws(StoreFailure) -> T) throws(RecraftError) -> T {
         let result = worker.sync { () -> Result<T, RecraftError> in
-            do throws(RecraftError) { return .success(try self.attempt(body)) } catch { return .failure(error) }
+            do throws(RecraftError) { return .success(try attempt(body)) } catch { return .failure(error) }
         }
         return try result.get()
     }

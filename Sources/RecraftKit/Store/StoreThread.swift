@@ -5,12 +5,14 @@ import Glibc
 #endif
 
 /// The store's one worker: a plain thread that runs the store's work in order, and the
-/// heartbeat when it is idle. Not a DispatchQueue: libdispatch's threads do not survive
+/// heartbeat when it is idle (synchronous calls run on their caller's thread, in turn). Not a DispatchQueue: libdispatch's threads do not survive
 /// fork(), and a child whose parent had started them waits forever on its first queue.
 /// A thread of our own is simply made again in the child (see `submit`).
 final class StoreThread: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
+    /// Held while any work runs, on the worker or in `sync`.
+    private var execution = pthread_mutex_t()
     // Under `mutex`:
     private var work: [() -> Void] = []
     private var ownerPid: pid_t = 0
@@ -31,6 +33,7 @@ final class StoreThread: @unchecked Sendable {
 
     private func initialize() {
         pthread_mutex_init(&mutex, nil)
+        pthread_mutex_init(&execution, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
         pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
@@ -44,13 +47,7 @@ final class StoreThread: @unchecked Sendable {
     /// since whoever waited on it did not come along).
     func submit(_ body: @escaping () -> Void) {
         let pid = getpid()
-        let seen = initializedPid.load(ordering: .acquiring)
-        if seen != pid, seen != -pid {
-            if initializedPid.compareExchange(expected: seen, desired: -pid, ordering: .acquiringAndReleasing).exchanged {
-                initialize()
-            }
-            while initializedPid.load(ordering: .acquiring) != pid { sched_yield() }
-        }
+        ensureInitialized()
         pthread_mutex_lock(&mutex)
         if ownerPid != pid {
             ownerPid = pid
@@ -65,32 +62,26 @@ final class StoreThread: @unchecked Sendable {
         if start { startThread() }
     }
 
-    /// Runs `body` on the thread and waits for it.
-    func sync<T>(_ body: @escaping () -> T) -> T {
-        var result: T?
-        var done = false
-        var doneMutex = pthread_mutex_t()
-        var doneCondition = pthread_cond_t()
-        pthread_mutex_init(&doneMutex, nil)
-        pthread_cond_init(&doneCondition, nil)
-        withUnsafeMutablePointer(to: &doneMutex) { lock in
-            withUnsafeMutablePointer(to: &doneCondition) { signal in
-                submit {
-                    let value = body()
-                    pthread_mutex_lock(lock)
-                    result = value
-                    done = true
-                    pthread_cond_signal(signal)
-                    pthread_mutex_unlock(lock)
-                }
-                pthread_mutex_lock(lock)
-                while !done { pthread_cond_wait(signal, lock) }
-                pthread_mutex_unlock(lock)
-            }
+    /// Runs `body` on the calling thread, in turn with the thread's work (the connection
+    /// is only ever used under `execution`): no hop to the worker and back, and so no
+    /// result crossing threads.
+    func sync<T>(_ body: () -> T) -> T {
+        ensureInitialized()
+        pthread_mutex_lock(&execution)
+        defer { pthread_mutex_unlock(&execution) }
+        return body()
+    }
+
+    /// In a forked child, fresh mutexes and condition (a parent's thread may have held
+    /// them at the fork), made once.
+    private func ensureInitialized() {
+        let pid = getpid()
+        let seen = initializedPid.load(ordering: .acquiring)
+        guard seen != pid else { return }
+        if seen != -pid, initializedPid.compareExchange(expected: seen, desired: -pid, ordering: .acquiringAndReleasing).exchanged {
+            initialize()
         }
-        pthread_cond_destroy(&doneCondition)
-        pthread_mutex_destroy(&doneMutex)
-        return result!  // set before `done`, which the loop above waited for
+        while initializedPid.load(ordering: .acquiring) != pid { sched_yield() }
     }
 
     private func startThread() {
@@ -135,11 +126,13 @@ final class StoreThread: @unchecked Sendable {
             let batch = work
             work = []
             pthread_mutex_unlock(&mutex)
+            pthread_mutex_lock(&execution)
             for body in batch { body() }
             if Self.nowMs() >= nextIdle {
                 idle()
                 nextIdle = Self.nowMs() + idleEvery
             }
+            pthread_mutex_unlock(&execution)
         }
     }
 
