@@ -197,10 +197,13 @@ extern recraft_status recraft_catalog_json(char **json_out);
 /// On success *stem_out is the caller's; free with recraft_string_free.
 extern recraft_status recraft_output_stem(const char *image, const char *operation, char **stem_out);
 
-/// The file name result index of the job gets when saved into a directory: stem, a dot
-/// and the extension of the result (from its URL's file name or its MIME type; png when
-/// unknown, or while there is no result at index). stem NULL: "<task id>-<index>", the
-/// name recraft_job_download gives in a directory. Does not take ownership of stem.
+/// The file name result index of the job gets when saved into a directory, the one naming
+/// rule of the C API, Python and the recraft command: stem, a dot and the extension of
+/// the result (from its URL's file name, its MIME type or its magic bytes; else the
+/// input's; png when unknown, or while there is no result at index). stem NULL: the name
+/// recraft_job_download gives in a directory, after the input and operation
+/// ("cat.crisp-upscale.png"; "cat.crisp-upscale-1.png" for index 1), or
+/// "<task id>-<index>.<ext>" for a job from recraft_job_open. Does not take ownership of stem.
 /// Returns RECRAFT_ERR_INVALID_ARGUMENT for a NULL or freed job, a NULL name_out or a stem
 /// that is not valid UTF-8.
 /// On success *name_out is the caller's; free with recraft_string_free.
@@ -423,7 +426,9 @@ extern recraft_status recraft_set_log_callback(int32_t level, recraft_log_callba
 /// Submits a job whose input image is the length bytes at data (a PNG, JPEG or WebP in
 /// memory: an upload, an S3 object) instead of a file: like recraft_submit otherwise.
 /// request_json is recraft_submit's without "image", or with "image" as a name only
-/// (not read). The bytes are copied before this returns (into an anonymous in-memory
+/// (not read): results are named after it ("upload.png" → "upload.crisp-upscale.png";
+/// "image" when absent) and the ledger records the input as
+/// "memory:<16 hex digits of its SHA-256>:<name>". The bytes are copied before this returns (into an anonymous in-memory
 /// file, never onto disk), so data may be freed at once. Does not take ownership of
 /// request_json or data. On success *job_out is the caller's; free with recraft_job_free.
 /// Returns RECRAFT_ERR_INVALID_ARGUMENT for a NULL data, a length of 0 or a bad request,

@@ -41,10 +41,13 @@ import Glibc
     }
 }
 
-/// The file name result index of the job gets when saved into a directory: stem, a dot
-/// and the extension of the result (from its URL's file name or its MIME type; png when
-/// unknown, or while there is no result at index). stem NULL: "<task id>-<index>", the
-/// name recraft_job_download gives in a directory. Does not take ownership of stem.
+/// The file name result index of the job gets when saved into a directory, the one naming
+/// rule of the C API, Python and the recraft command: stem, a dot and the extension of
+/// the result (from its URL's file name, its MIME type or its magic bytes; else the
+/// input's; png when unknown, or while there is no result at index). stem NULL: the name
+/// recraft_job_download gives in a directory, after the input and operation
+/// ("cat.crisp-upscale.png"; "cat.crisp-upscale-1.png" for index 1), or
+/// "<task id>-<index>.<ext>" for a job from recraft_job_open. Does not take ownership of stem.
 /// Returns RECRAFT_ERR_INVALID_ARGUMENT for a NULL or freed job, a NULL name_out or a stem
 /// that is not valid UTF-8.
 /// On success *name_out is the caller's; free with recraft_string_free.
@@ -55,11 +58,7 @@ import Glibc
     guarded { () throws(RecraftError) in
         let handle = try Handles.get(job, as: JobHandle.self, "job")
         let out = try output(name_out, "name_out")
-        let results = handle.job.state == .succeeded ? handle.job.results : []
-        let at = index < UInt(results.count) ? Int(index) : nil
-        let base =
-            try stem.map { pointer throws(RecraftError) in try argument(pointer, "stem") }
-            ?? OutputName.stem(jobId: handle.job.id, index: Int(clamping: index))
-        out.pointee = strdup(OutputName.fileName(stem: base, result: at.map { results[$0] }).replacingNUL())
+        let base = try stem.map { pointer throws(RecraftError) in try argument(pointer, "stem") }
+        out.pointee = strdup(handle.job.fileName(Int(clamping: index), stem: base).replacingNUL())
     }
 }

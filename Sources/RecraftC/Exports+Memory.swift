@@ -7,7 +7,9 @@ import Glibc
 /// Submits a job whose input image is the length bytes at data (a PNG, JPEG or WebP in
 /// memory: an upload, an S3 object) instead of a file: like recraft_submit otherwise.
 /// request_json is recraft_submit's without "image", or with "image" as a name only
-/// (not read). The bytes are copied before this returns (into an anonymous in-memory
+/// (not read): results are named after it ("upload.png" → "upload.crisp-upscale.png";
+/// "image" when absent) and the ledger records the input as
+/// "memory:<16 hex digits of its SHA-256>:<name>". The bytes are copied before this returns (into an anonymous in-memory
 /// file, never onto disk), so data may be freed at once. Does not take ownership of
 /// request_json or data. On success *job_out is the caller's; free with recraft_job_free.
 /// Returns RECRAFT_ERR_INVALID_ARGUMENT for a NULL data, a length of 0 or a bad request,
@@ -26,7 +28,9 @@ import Glibc
         var object = try JobRequest.object(json: text)
         if object["image"] == nil { object["image"] = .string("image") }
         var request = try JobRequest(json: JSONValue.object(object).serialized())
-        let memory = try MemoryFile(copying: UnsafeRawBufferPointer(start: data, count: Int(length)))
+        let bytes = UnsafeRawBufferPointer(start: data, count: Int(length))
+        let memory = try MemoryFile(copying: bytes)
+        request.memory = MemoryInput(name: object["image"]?.string ?? "image", bytes: bytes)
         // submit opens and checks the input through this path and keeps its own descriptor.
         request.image = .file(memory.path)
         out.pointee = makeJobHandle(try handle.client.submit(request), client: handle)

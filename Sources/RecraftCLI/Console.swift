@@ -21,6 +21,20 @@ enum Console {
     /// Writes `text` followed by a newline to stderr.
     static func error(_ text: String) { write(text + "\n", to: STDERR_FILENO) }
 
+    /// Whether `fd` takes colour: only a terminal (not TERM=dumb), and never when NO_COLOR
+    /// is set to anything but "" (https://no-color.org). The one place this is decided.
+    static func colours(_ fd: Int32) -> Bool {
+        if let noColor = ProcessInfo.processInfo.environment["NO_COLOR"], !noColor.isEmpty { return false }
+        if ProcessInfo.processInfo.environment["TERM"] == "dumb" { return false }
+        return isatty(fd) == 1
+    }
+
+    /// `text` in red on stderr when it takes colour (a failure stands out), else as it is.
+    /// Successes stay plain.
+    static func failure(_ text: String) -> String {
+        colours(STDERR_FILENO) ? "\u{1B}[31m" + text + "\u{1B}[0m" : text
+    }
+
     /// Writes `text` followed by a newline to stdout.
     static func output(_ text: String) { write(text + "\n", to: STDOUT_FILENO) }
 

@@ -51,10 +51,10 @@ struct CommandFailure: Error {
         do {
             try await body()
         } catch let failure as CommandFailure {
-            Console.error("recraft: \(failure.message)")
+            Console.error(Console.failure("recraft: \(failure.message)"))
             throw failure.exitCode
         } catch let error as ValidationError {
-            Console.error("recraft: \(error.message)\n(see `recraft \(command) --help`)")
+            Console.error(Console.failure("recraft: \(error.message)") + "\n(see `recraft \(command) --help`)")
             throw ExitCode.usage
         }
     }

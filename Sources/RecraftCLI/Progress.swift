@@ -109,7 +109,7 @@ final class ProgressReporter: Sendable {
                 return "\(title): saved \(Paths.display(saved)) in \(seconds)"
             }
             var parts = ["\(counts.succeeded) saved"]
-            if counts.failed > 0 { parts.append("\(counts.failed) failed") }
+            if counts.failed > 0 { parts.append(Console.failure("\(counts.failed) failed")) }
             if counts.skipped > 0 { parts.append("\(counts.skipped) skipped (output exists; --force overwrites)") }
             return "\(title): " + parts.joined(separator: ", ") + " in \(seconds)"
         }
@@ -129,7 +129,7 @@ final class ProgressReporter: Sendable {
             return "\(position) skipped \(outcome.item.display): \(Paths.display(outcome.output ?? "the output")) exists; --force overwrites it"
         case .failed:
             let message = outcome.error.map { ErrorAdvice.message($0, preset: outcome.item.endpoint.preset) } ?? "failed"
-            return "\(position) failed \(outcome.item.display): \(message)"
+            return Console.failure("\(position) failed \(outcome.item.display): \(message)")
         case .inFlight:
             return nil
         }

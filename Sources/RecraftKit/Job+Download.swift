@@ -47,7 +47,7 @@ extension Job {
 
     private func save(_ index: Int, to path: String) async throws(RecraftError) -> String {
         let result = try result(at: index)
-        let target = targetPath(path, index: index, result: result)
+        let target = targetPath(path, index: index)
         var partial = try PartialFile.create(beside: target)
         do throws(RecraftError) {
             switch result {
@@ -99,13 +99,12 @@ extension Job {
         }
     }
 
-    /// `path`, or a file named by `OutputName` (as the CLI and Python name it) when
+    /// `path`, or the file `fileName(index)` names (as the CLI and Python name it) when
     /// `path` is an existing folder.
-    private func targetPath(_ path: String, index: Int, result: JobResult) -> String {
+    private func targetPath(_ path: String, index: Int) -> String {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return path }
-        let name = OutputName.fileName(stem: OutputName.stem(jobId: id, index: index), result: result)
-        return (path.hasSuffix("/") ? path : path + "/") + name
+        return (path.hasSuffix("/") ? path : path + "/") + fileName(index)
     }
 
     private func write(_ bytes: [UInt8], to partial: String) throws(RecraftError) {

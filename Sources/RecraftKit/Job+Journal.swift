@@ -13,13 +13,13 @@ extension Job {
             "provider": .string(client.configuration.provider.rawValue),
             "base_url": .string(client.configuration.baseURL),
             "operation": .string(request.operation.rawValue),
-            "image": .string(Self.absolute(request.image)),
+            "image": .string(request.recordedImage),
             "options": .object(request.options)
         ]
         if let callback = request.callbackURL { event["callback_url"] = .string(callback) }
         let fields = LedgerFields(
             provider: client.configuration.provider.rawValue, baseURL: client.configuration.baseURL,
-            operation: request.operation.rawValue, image: Self.absolute(request.image),
+            operation: request.operation.rawValue, image: request.recordedImage,
             options: JSONValue.object(request.options).serialized(), callbackURL: request.callbackURL)
         let (store, scope, ref) = (client.store, client.scope, ref)
         let first = try await store.persistent(until: deadline) { () async throws(RecraftError) -> JournalEntry? in

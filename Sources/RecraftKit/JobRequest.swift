@@ -33,6 +33,9 @@ public struct JobRequest: Sendable {
     /// same reference again, from any process on the account, follows the first job instead
     /// of paying again. nil: a fresh one.
     public var reference: String?
+    /// Set for an input given as bytes (recraft_submit_memory): its name, which results
+    /// are named after, and what the ledger records instead of its /proc/self/fd path.
+    public var memory: MemoryInput?
     /// The local input, once checked and open: what is sent is read from it.
     var input: InputFile?
 

@@ -1,10 +1,11 @@
 import FoundationEssentials
 
-/// How a result file is named: one rule for every surface. The CLI names a result after
-/// its input (`photo.png` → `photo.crisp-upscale.png`), `Job.download` into a folder and
-/// the Python bindings (through recraft_job_file_name and recraft_output_stem) name it
-/// `<task id>-<index>.<ext>` or after the stem they are given; the extension always comes
-/// from the result.
+/// How a result file is named: one rule for every surface. A result is named after its
+/// input (`photo.png` → `photo.crisp-upscale.png`; `photo.crisp-upscale-1.png` for the
+/// second result) by the CLI, by `Job.download` into a folder (so by C's
+/// recraft_job_download) and by Python (through recraft_output_stem and
+/// recraft_job_file_name, `Job.fileName`); only a reopened job, whose input is not known,
+/// is `<task id>-<index>`. The extension always comes from the result.
 public enum OutputName {
     /// The extensions a result may have (an existing file with any of them counts as a
     /// result already saved).
@@ -21,6 +22,12 @@ public enum OutputName {
         inputStem(input) + "." + suffix(for: operation)
     }
 
+    /// The stem of result `index` of `operation` on `input`: `stem(input:operation:)`, with
+    /// `-<index>` after the first result (`cat.crisp-upscale-1`).
+    public static func stem(input: String, operation: Operation, index: Int) -> String {
+        stem(input: input, operation: operation) + (index > 0 ? "-\(index)" : "")
+    }
+
     /// The stem of result `index` of the job with task id `jobId` saved into a folder:
     /// `<id>-<index>`, the id's letters, digits, `-` and `_` only (`job` when none is left).
     public static func stem(jobId: String?, index: Int) -> String {
@@ -33,21 +40,24 @@ public enum OutputName {
         stem + "." + fileExtension(of: result, input: input)
     }
 
-    /// A result's file extension, lower case: from its URL's file name, or its MIME type
-    /// when it came inline (`image/jpeg` → `jpg`, `image/svg+xml` → `svg`); else the
+    /// A result's file extension, lower case: from its URL's file name, or, when it came
+    /// inline, its MIME type (`image/jpeg` → `jpg`, `image/svg+xml` → `svg`) or, for a
+    /// type that names no image (`application/octet-stream`), its magic bytes; else the
     /// input's, when `input` is given; else `png`. Only 1–5 ASCII letters and digits count.
     public static func fileExtension(of result: JobResult?, input: String? = nil) -> String {
         var candidate: String?
         switch result {
         case .url(let url)?:
             candidate = pathExtension(lastSegment(url))
-        case .inline(_, let mimeType)?:
-            let type = mimeType.split(separator: ";").first.map { $0.trimmed.lowercased() } ?? ""
+        case .inline(let bytes, let mimeType)?:
+            var type = mimeType.split(separator: ";").first.map { $0.trimmed.lowercased() } ?? ""
+            if !type.hasPrefix("image/"), let sniffed = InputCheck.sniff(Array(bytes.prefix(512))) { type = sniffed.rawValue }
             candidate =
                 switch type {
                 case "image/jpeg", "image/jpg": "jpg"
                 case "image/svg+xml": "svg"
-                default: type.split(separator: "/").last.map(String.init)
+                case let other where other.hasPrefix("image/"): String(other.dropFirst("image/".count))
+                default: nil
                 }
         case nil:
             break

@@ -55,10 +55,11 @@ struct CLI {
         return built
     }
 
-    /// Starts the CLI; stdout and stderr go to files (no pipe to fill up and block it).
-    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> RunningCLI {
+    /// Starts the CLI (or `program`, which runs it); stdout and stderr go to files (no
+    /// pipe to fill up and block it).
+    func start(_ arguments: [String], environment extra: [String: String] = [:], program: String? = nil) throws -> RunningCLI {
         let process = ChildProcess()
-        process.executableURL = URL(fileURLWithPath: try Self.executable.get())
+        process.executableURL = URL(fileURLWithPath: try program ?? Self.executable.get())
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var environment = ProcessInfo.processInfo.environment
@@ -79,8 +80,10 @@ struct CLI {
     }
 
     /// Runs the CLI to the end (at most `limit`).
-    func run(_ arguments: [String], environment: [String: String] = [:], limit: Duration = .seconds(60)) async throws -> CLIRun {
-        let running = try start(arguments, environment: environment)
+    func run(
+        _ arguments: [String], environment: [String: String] = [:], limit: Duration = .seconds(60), program: String? = nil
+    ) async throws -> CLIRun {
+        let running = try start(arguments, environment: environment, program: program)
         return try await running.finish(limit: limit)
     }
 

@@ -109,6 +109,8 @@ import Testing
             #expect(OutputName.stem(input: input, operation: .crispUpscale) == stem + ".crisp-upscale", "\(input)")
         }
         #expect(OutputName.stem(input: "p.png", operation: .removeBackground) == "p.remove-background")
+        #expect(OutputName.stem(input: "p.png", operation: .crispUpscale, index: 0) == "p.crisp-upscale")
+        #expect(OutputName.stem(input: "p.png", operation: .crispUpscale, index: 2) == "p.crisp-upscale-2")
         #expect(OutputName.stem(jobId: "task_1-a/../b", index: 2) == "task_1-ab-2")
         #expect(OutputName.stem(jobId: nil, index: 0) == "job-0")
         #expect(OutputName.stem(jobId: "../", index: 0) == "job-0")
@@ -127,6 +129,8 @@ import Testing
             (.inline(bytes: [], mimeType: "image/svg+xml"), nil, "svg"),
             (.inline(bytes: [], mimeType: "image/webp; q=1"), nil, "webp"),
             (.inline(bytes: [], mimeType: "application/octet-stream"), "in.png", "png"),
+            (.inline(bytes: [0xFF, 0xD8, 0xFF, 0xE0], mimeType: "application/octet-stream"), "in.png", "jpg"),  // magic bytes
+            (.inline(bytes: Array("RIFF\0\0\0\0WEBPVP8 ".utf8), mimeType: ""), nil, "webp"),
             (nil, "in.webp", "webp"),
             (nil, nil, "png")
         ]

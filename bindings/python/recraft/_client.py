@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from . import _catalog, _log
 from ._ffi import encode, lib, recraft_client_p, recraft_job_p, take_string
 from ._handle import _Owned
-from ._input import classify, is_url, spooled
+from ._input import classify, prepared
 from ._job import Job, StateCallback
 from ._output import collect, plan
 from ._results import BatchItem, Result
@@ -177,30 +177,33 @@ class Client(_Owned):
         if not isinstance(operation, str):
             raise InvalidArgumentError(f"operation must be a str, not {type(operation).__name__}")
         source = classify(image)
-        with spooled(source) as path:
-            request: dict[str, Any] = {"operation": operation, "image": path}
-            if callback_url is not None:
-                request["callback_url"] = callback_url
-            if ref is not None:
-                request["ref"] = ref
-            if options:
-                request["options"] = options
-            try:
-                request_json = json.dumps(request)
-            except (TypeError, ValueError) as error:
-                raise InvalidArgumentError(f"the options cannot be written as JSON: {error}") from None
-            if started is not None:
-                started(path if is_url(path) else os.path.abspath(path))
-            out = recraft_job_p()
-            began = time.monotonic()
-            with client._use() as handle:
+        submission = prepared(source)
+        request: dict[str, Any] = {"operation": operation, "image": submission.image}
+        if callback_url is not None:
+            request["callback_url"] = callback_url
+        if ref is not None:
+            request["ref"] = ref
+        if options:
+            request["options"] = options
+        try:
+            request_json = json.dumps(request)
+        except (TypeError, ValueError) as error:
+            raise InvalidArgumentError(f"the options cannot be written as JSON: {error}") from None
+        if started is not None:
+            started(submission.recorded_as)
+        out = recraft_job_p()
+        began = time.monotonic()
+        with client._use() as handle:
+            if submission.data is None:
                 status = lib.recraft_submit(handle, encode(request_json, "request"), ctypes.byref(out))
-            what = f"submit of {operation} on {source.name}" + (" (from memory)" if source.in_memory else "")
-            took = time.monotonic() - began
-            _log.log(_log.DEBUG, "submit", f"{what}: {'accepted locally' if status == 0 else f'refused ({status})'}"
-                     f" in {took:.3f} s", duration=took, operation=operation)
-            _check(status)
-            # The library holds the checked input open from here: the spool may go (_input.py).
+            else:
+                status = lib.recraft_submit_memory(handle, encode(request_json, "request"), submission.data,
+                                                   len(submission.data), ctypes.byref(out))
+        what = f"submit of {operation} on {source.name}" + (" (from memory)" if source.in_memory else "")
+        took = time.monotonic() - began
+        _log.log(_log.DEBUG, "submit", f"{what}: {'accepted locally' if status == 0 else f'refused ({status})'}"
+                 f" in {took:.3f} s", duration=took, operation=operation)
+        _check(status)
         return Job(out, operation, source.name)
     async def submit_async(self, operation: str, image: ImageInput, *,
                            callback_url: str | None = None, **options: Any) -> Job:

@@ -2,31 +2,25 @@
 URL, bytes (``bytes``, ``bytearray``, ``memoryview``) or a binary file object
 (``open(..., "rb")``, ``io.BytesIO``).
 
-The library takes a path or a URL. Bytes and file objects are spooled to a private
-temporary file (``mkstemp``: mode 0600, in the temporary folder) for the duration of
-``recraft_submit``, in ``spooled`` alone, so that an input-from-memory call in the C API
-can replace it in one place.
-
-When the file may go: ``recraft_submit`` opens and checks the input on the calling thread
-(``Client.checked`` → ``InputCheck.check`` → ``InputFile.open``) and keeps that descriptor
-until the job's submit is over; every byte uploaded or sent in a multipart body is read
-through it with ``pread``, never by reopening the path (``InputFile.swift``). So the path
-can be unlinked as soon as ``recraft_submit`` returns, even while the upload is still to
-come. The journal records the spool path as the job's image, which is why a batch keeps
-the input's own name in its sidecar (``_journal.py``)."""
+A path or URL goes to ``recraft_submit``. Bytes and file objects go to
+``recraft_submit_memory`` (``prepared`` decides, in one place): the library copies them
+into an anonymous memory file (memfd) before it returns, never onto disk, checks them
+there and reads every byte it uploads from it. Results are named after the input's
+name (``Image.name``: a file object's file name, else ``image``), and the journal and
+ledger record the image as ``memory:<first 16 hex digits of the SHA-256>:<name>``; a
+batch keeps the input's own name in its sidecar (``_journal.py``)."""
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, InvalidInputError
 
 #: Bytes read from a file object at a time while spooling it.
 _CHUNK = 1 << 20
-_MAGIC = ((b"\x89PNG\r\n\x1a\n", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"GIF8", ".gif"))
 
 
 @dataclass(frozen=True)
@@ -72,33 +66,32 @@ def classify(image: object) -> Image:
                                f"not {type(image).__name__}")
 
 
-@contextlib.contextmanager
-def spooled(image: Image) -> Iterator[str]:
-    """The path or URL to give the library for ``image``: the source itself, or a private
-    temporary file holding the bytes, removed when the block ends (see the module's note
-    on why that is safe once ``recraft_submit`` has returned)."""
-    if image.source is not None:
-        yield image.source
-        return
-    import tempfile
+@dataclass(frozen=True)
+class Submission:
+    """What ``Client.submit`` gives the library for an input: ``image`` is the request's
+    "image" (the path or URL; for bytes, the name results are named after), ``data`` the
+    bytes for ``recraft_submit_memory`` (None: ``recraft_submit`` reads ``image``), and
+    ``recorded_as`` what the core's journal and ledger record as the image."""
 
-    chunks = _chunks(image.data)
-    first = next(chunks, b"")
-    head = bytes(memoryview(first)[:16])
-    # The suffix only shows in the multipart upload's file name; the library sniffs the bytes.
-    suffix = next((ext for magic, ext in _MAGIC if head.startswith(magic)), "")
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        suffix = ".webp"
-    fd, path = tempfile.mkstemp(prefix="recraft-input-", suffix=suffix)  # 0600, O_EXCL
-    try:
-        with os.fdopen(fd, "wb") as spool:
-            spool.write(first)
-            for chunk in chunks:
-                spool.write(chunk)
-        yield path
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+    image: str
+    data: bytes | None
+    recorded_as: str
+
+
+def prepared(image: Image) -> Submission:
+    """``image`` ready to submit: a path or URL as it is; bytes and file objects read into
+    one bytes object (a file object to its end) for ``recraft_submit_memory``, which
+    copies them into an anonymous memory file (never onto disk). Raises
+    InvalidInputError for no bytes at all."""
+    if image.source is not None:
+        source = image.source
+        return Submission(source, None, source if is_url(source) else os.path.abspath(source))
+    data = b"".join(bytes(chunk) for chunk in _chunks(image.data))
+    if not data:
+        raise InvalidInputError("the image is empty (0 bytes): pass the bytes of a PNG, JPEG or WebP file")
+    # The core's JobRequest.recordedImage (Sources/RecraftKit/Job+FileName.swift) is the rule;
+    # this is the same text, so a batch's sidecar can find the job in the journal.
+    return Submission(image.name, data, f"memory:{hashlib.sha256(data).hexdigest()[:16]}:{image.name}")
 
 
 def _chunks(data: Any) -> Iterator[Any]:

@@ -330,8 +330,8 @@ class Job(_Owned):
     def download(self, path: str | os.PathLike[str] | None = None, index: int = 0, *,
                  overwrite: bool = False) -> str:
         """Saves result ``index`` and returns the file's path. ``path``: a file, or a
-        folder (an existing one, or a str ending with ``/``, created) to save into as
-        ``<id>-<index>.<ext>``; None: where ``resume()`` says the job's batch meant it
+        folder (an existing one, or a str ending with ``/``, created) to save into under
+        ``file_name(index)`` (``photo.crisp-upscale.png``); None: where ``resume()`` says the job's batch meant it
         (``output``), else the current folder. An existing file is kept unless
         ``overwrite=True``, and a path that does not exist and has no extension is
         refused (it would become a file, not the folder meant). Blocks until done
@@ -401,9 +401,11 @@ class Job(_Owned):
 
     def file_name(self, index: int = 0, stem: str | None = None) -> str:
         """The file name a download of result ``index`` into a directory gets:
-        ``<stem>.<ext>``, the stem ``<id>-<index>`` unless given, the extension from the
-        result's URL or MIME type (png when unknown). The library's naming rule
-        (``recraft_job_file_name``), the same as the CLI's."""
+        ``<stem>.<ext>``, the stem, unless given, after the input and operation
+        (``photo.crisp-upscale``, ``-<index>`` after the first result; ``<id>-<index>``
+        for a job from ``open_job``), the extension from the result's URL, MIME type or
+        magic bytes (else the input's, else png). The library's one naming rule
+        (``recraft_job_file_name``), the same as C's and the CLI's."""
         if isinstance(index, bool) or not isinstance(index, int) or index < 0:
             raise NotReadyError(f"index must be a non-negative int, not {index!r}")
         out = ctypes.c_void_p()

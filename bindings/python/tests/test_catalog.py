@@ -103,7 +103,8 @@ def test_file_names_are_the_librarys(client: Any, tmp_path: Path) -> None:
     with client.submit("crisp_upscale", str(SAMPLE)) as job:
         job.wait(60)
         name = job.file_name()
-        assert name == f"{job.id}-0.png"
+        assert name == "sample.crisp-upscale.png"
+        assert job.file_name(1) == "sample.crisp-upscale-1.png"
         assert job.file_name(0, stem="photo.crisp-upscale") == "photo.crisp-upscale.png"
         assert job.file_name(5, stem="later") == "later.png"
         out = ctypes.c_void_p()

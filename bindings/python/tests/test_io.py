@@ -118,7 +118,7 @@ def test_an_output_folder_is_created(sb_client: Any, tmp_path: Path) -> None:
     with sb_client.submit("crisp_upscale", SAMPLE) as job:
         job.wait(timeout=60)
         saved = job.download(f"{tmp_path}/another/")
-        assert saved == str(tmp_path / "another" / f"{job.id}-0.png") and png_size(saved)[0] >= 512
+        assert saved == str(tmp_path / "another" / "sample.crisp-upscale.png") and png_size(saved)[0] >= 512
 
 
 def test_a_missing_folder_given_as_a_path_is_not_written_as_a_file(sb_client: Any, tmp_path: Path) -> None:

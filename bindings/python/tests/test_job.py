@@ -35,7 +35,7 @@ def test_download_into_a_directory_returns_the_file(client: Any, tmp_path: Path)
         job.wait(timeout=30)
         saved = job.download(tmp_path)
         assert Path(saved).parent == tmp_path and Path(saved).is_file()
-        assert Path(saved).name == f"{job.id}-0.png"
+        assert Path(saved).name == "sample.crisp-upscale.png"  # the core's one rule
         assert png_size(saved)[0] >= 512
 
 
@@ -274,10 +274,10 @@ def test_download_into_a_missing_directory_is_an_io_error(client: Any, tmp_path:
 def test_download_async_and_file_name(client: Any, tmp_path: Path) -> None:
     with client.submit("crisp_upscale", SAMPLE) as job:
         job.wait(timeout=30)
-        assert job.file_name() == f"{job.id}-0.png"
+        assert job.file_name() == "sample.crisp-upscale.png"
         assert job.file_name(0, stem="photo") == "photo.png"
         saved = asyncio.run(job.download_async(tmp_path))
-    assert saved == str(tmp_path / f"{job.id}-0.png") and png_size(saved)[0] >= 512
+    assert saved == str(tmp_path / "sample.crisp-upscale.png") and png_size(saved)[0] >= 512
 
 
 def test_repr(client: Any) -> None:
