@@ -162,7 +162,7 @@ def read_bytes(job: Job, index: int) -> bytes:
             with job._use() as handle:
                 _check(lib.recraft_job_download_alloc(handle, index, ctypes.byref(data), ctypes.byref(length)))
         try:
-            return ctypes.string_at(data.value, length.value) if length.value else b""
+            return ctypes.string_at(data.value, length.value) if data.value and length.value else b""
         finally:
             lib.recraft_buffer_free(data)
     except (RecraftError, OSError) as error:
