@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from .errors import InvalidArgumentError
 
@@ -29,8 +28,9 @@ _CHUNK = 1 << 20
 _MAGIC = ((b"\x89PNG\r\n\x1a\n", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"GIF8", ".gif"))
 
 
-@dataclass(frozen=True)
-class Image:
+# A NamedTuple, not a dataclass: `dataclasses` imports `inspect` (and `ast`, `dis`,
+# `tokenize`), about 5 ms of `import recraft` (bench/ANALYSIS.md, start-up).
+class Image(NamedTuple):
     """An input as the bindings see it.
 
     ``source`` is what was given when it is a path or URL (as a str), else None (bytes or a
