@@ -33,8 +33,11 @@ extension Store {
         }
     }
 
+    /// Durable before it returns: the billed request goes out next. The sync is a second
+    /// turn of the store's queue, so the records of the jobs queued meanwhile share it.
     func ledgerSending(scope: String, ref: String) async throws(RecraftError) {
         try await update(scope: scope, ref: ref, "state = 'sending', attempts = attempts + 1", [])
+        try await run { connection, _ throws(StoreFailure) in try connection.makeDurable() }
     }
 
     func ledgerAccepted(scope: String, ref: String, taskId: String, operation: String) async throws(RecraftError) {
