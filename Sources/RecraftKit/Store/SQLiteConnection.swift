@@ -141,6 +141,8 @@ final class SQLiteConnection: SQLConnection {
         if walFD < 0 || stat(walPath, &file) != 0 || fstat(walFD, &open) != 0 || file.st_ino != open.st_ino {
             if walFD >= 0 { Glibc.close(walFD) }
             walFD = Glibc.open(walPath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            // No WAL after a write: SQLite could not use WAL here and commits into the file itself.
+            if walFD < 0 && errno == ENOENT { walFD = Glibc.open(displayName, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
         }
         guard walFD >= 0, fdatasync(walFD) == 0 else {
             throw StoreFailure(message: "cannot sync the store \(displayName): \(String(cString: strerror(errno)))", connectionLost: true)
