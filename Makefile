@@ -6,7 +6,8 @@
 #   make test     deps, build, then every test step (format, Swift, header, C, Python); fails if any fails
 #   make format   rewrite the Swift sources to the committed .swift-format
 #   make demo     run the crisp upscale of the sample image from C, Python and Swift against the sandbox
-#   make install  install recraft.h, librecraft.so, recraft.pc and the recraft command under PREFIX
+#   make install  install recraft.h, librecraft.so (stripped; its debug info in LIBDIR/.debug), recraft.pc
+#                 and the recraft command under PREFIX
 #                 (default /usr/local; DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured)
 #   make uninstall  remove what make install installed (same variables)
 #
@@ -99,6 +100,18 @@ lib:
 	else echo "lib: $(LIB) up to date"; fi
 	@ln -sfn librecraft.so $(OUT)/lib/$(LIB_SONAME)  # what programs linked with -lrecraft load
 
+# What make install and the wheel ship: the library without its symbol table and debug
+# info (10 of its 25 MB), which are kept apart in $(LIB_DEBUG) (objcopy --only-keep-debug);
+# the stripped file names it in a .gnu_debuglink, so gdb finds it beside the library or in
+# its .debug folder. The tests and the benchmarks use $(LIB) as built.
+LIB_STRIPPED := $(OUT)/lib/stripped/librecraft.so
+LIB_DEBUG    := $(OUT)/lib/librecraft.so.$(LIB_VERSION).debug
+$(LIB_DEBUG): $(LIB)
+	objcopy --only-keep-debug $< $@
+$(LIB_STRIPPED): $(LIB) $(LIB_DEBUG)
+	@mkdir -p $(@D)
+	objcopy --strip-unneeded --add-gnu-debuglink=$(LIB_DEBUG) $< $@
+
 header:
 	$(PYTHON) scripts/gen-header.py --scratch-path $(SCRATCH)
 
@@ -161,8 +174,8 @@ python-test: $(if $(SKIP_BUILD),,build)
 # it runs without Swift): what `pip wheel ./bindings/python` builds, offline, from the
 # library `make lib` just built.
 .PHONY: python-wheel
-python-wheel: lib
-	RECRAFT_PREBUILT_LIBRARY=$(CURDIR)/$(LIB) \
+python-wheel: lib $(LIB_STRIPPED)
+	RECRAFT_PREBUILT_LIBRARY=$(CURDIR)/$(LIB_STRIPPED) \
 	  $(PYTHON) -m pip wheel --quiet --no-build-isolation --no-deps --no-index ./bindings/python -w $(OUT)/python
 	@ls -1 $(OUT)/python/recraft-*.whl
 
@@ -191,12 +204,12 @@ INSTALL_CLI  ?= $(CLI)
 # librecraft.so.X.Y.Z is the file; librecraft.so.X (the soname, what programs load) and
 # librecraft.so (what -lrecraft finds) link to it. recraft.pc's paths are the final ones,
 # without DESTDIR.
-install: $(if $(SKIP_BUILD),,lib)
-	@test -f $(LIB) || { echo "install: $(LIB) is missing: run make build" >&2; exit 1; }
+install: $(if $(SKIP_BUILD),,lib) $(LIB_STRIPPED)
 	@test -x $(INSTALL_CLI) || { echo "install: $(INSTALL_CLI) is missing: run make build, or set INSTALL_CLI" >&2; exit 1; }
-	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/.debug $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
 	install -m 644 $(HEADER) $(DESTDIR)$(INCLUDEDIR)/recraft.h
-	install -m 755 $(LIB) $(DESTDIR)$(LIBDIR)/librecraft.so.$(LIB_VERSION)
+	install -m 755 $(LIB_STRIPPED) $(DESTDIR)$(LIBDIR)/librecraft.so.$(LIB_VERSION)
+	install -m 644 $(LIB_DEBUG) $(DESTDIR)$(LIBDIR)/.debug/$(notdir $(LIB_DEBUG))
 	ln -sfn librecraft.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sfn $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/librecraft.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
@@ -207,7 +220,8 @@ install: $(if $(SKIP_BUILD),,lib)
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/recraft.h $(DESTDIR)$(LIBDIR)/librecraft.so $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) \
-	      $(DESTDIR)$(LIBDIR)/librecraft.so.$(LIB_VERSION) $(DESTDIR)$(PKGCONFIGDIR)/recraft.pc $(DESTDIR)$(BINDIR)/recraft
+	      $(DESTDIR)$(LIBDIR)/librecraft.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/.debug/$(notdir $(LIB_DEBUG)) \
+	      $(DESTDIR)$(PKGCONFIGDIR)/recraft.pc $(DESTDIR)$(BINDIR)/recraft
 
 clean:
 	rm -rf $(OUT) bindings/c/build

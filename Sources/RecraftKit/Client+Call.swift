@@ -91,7 +91,7 @@ extension Client: ProviderAPI {
     /// remembers each upload by content hash, for every worker of the account. The cache
     /// is a saving only: when the store cannot answer, the file is uploaded.
     func upload(_ file: InputFile) async throws(RecraftError) -> String {
-        let digest = file.read(count: file.size).map { SHA256.hash($0).hex }
+        let digest = SHA256.hash(file)?.hex  // streamed: no copy of the file in memory
         let host = configuration.uploadURL
         let validFor = configuration.jobTimeout.milliseconds + 10 * 60 * 1000
         if let digest, let url = try? await store.cachedUpload(scope: scope, sha256: digest, host: host, validForMs: validFor),

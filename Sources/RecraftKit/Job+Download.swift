@@ -114,7 +114,7 @@ extension Job {
         if let error = writeAll(fd, bytes) {
             throw RecraftError(.io, "cannot write \(partial): \(String(cString: strerror(error)))")
         }
-        fsync(fd)
+        _ = PartialFile.makeDurable(fd)
     }
 }
 

@@ -169,7 +169,9 @@ final class RateLimiter: Sendable {
             guard let head else { break }
             let decision: GrantDecision
             do {
+                let asked = ContinuousClock.now
                 decision = try await store.tryGrant(scope: scope, kind: kind, rules: limits, waiter: place, holdMs: holdMs)
+                GrantTiming.record(since: asked)
                 failures = 0
             } catch {
                 // Fail closed: no slot, no request. Try again until the waiter's deadline.

@@ -36,6 +36,7 @@ struct LibSQLite: @unchecked Sendable {
     typealias ColumnInt64 = @convention(c) (OpaquePointer?, Int32) -> Int64
     typealias ColumnText = @convention(c) (OpaquePointer?, Int32) -> UnsafePointer<UInt8>?
     typealias Changes = @convention(c) (OpaquePointer?) -> Int32
+    typealias TotalChanges = @convention(c) (OpaquePointer?) -> Int32
     typealias ResultInt64 = @convention(c) (OpaquePointer?, Int64) -> Void
 
     let openV2: OpenV2
@@ -57,6 +58,7 @@ struct LibSQLite: @unchecked Sendable {
     let columnInt64: ColumnInt64
     let columnText: ColumnText
     let changes: Changes
+    let totalChanges: TotalChanges
     let resultInt64: ResultInt64
 
     /// SQLITE_TRANSIENT: SQLite copies the bound text before the call returns.
@@ -91,6 +93,7 @@ struct LibSQLite: @unchecked Sendable {
             let columnInt64 = symbol("sqlite3_column_int64", ColumnInt64.self),
             let columnText = symbol("sqlite3_column_text", ColumnText.self),
             let changes = symbol("sqlite3_changes", Changes.self),
+            let totalChanges = symbol("sqlite3_total_changes", TotalChanges.self),
             let resultInt64 = symbol("sqlite3_result_int64", ResultInt64.self)
         else {
             return .failure(StoreFailure(message: "the libsqlite3 found lacks functions RecraftKit needs: install SQLite 3.35 or newer", connectionLost: true))
@@ -100,7 +103,8 @@ struct LibSQLite: @unchecked Sendable {
                 openV2: openV2, closeV2: closeV2, errmsg: errmsg, busyTimeout: busyTimeout, extendedResultCodes: extendedResultCodes,
                 createFunctionV2: createFunctionV2, prepareV2: prepareV2, finalize: finalize, reset: reset, clearBindings: clearBindings,
                 bindNull: bindNull, bindInt64: bindInt64, bindText: bindText, step: step, columnCount: columnCount, columnType: columnType,
-                columnInt64: columnInt64, columnText: columnText, changes: changes, resultInt64: resultInt64))
+                columnInt64: columnInt64, columnText: columnText, changes: changes, totalChanges: totalChanges,
+                resultInt64: resultInt64))
     }()
 
     static func load() throws(StoreFailure) -> LibSQLite { try loaded.get() }

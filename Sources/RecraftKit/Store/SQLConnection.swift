@@ -19,6 +19,16 @@ protocol SQLConnection: AnyObject {
 
     /// Where the database is, for messages: a path, or a URL without its password.
     var displayName: String { get }
+
+    /// Puts every transaction this connection committed so far on disk, before a billed
+    /// request goes out (`Store.ledgerSending`). Commits are not all synced one by one
+    /// (see `SQLiteConnection`), so that the queued records of many jobs share one sync.
+    func makeDurable() throws(StoreFailure)
+}
+
+extension SQLConnection {
+    /// PostgreSQL's COMMIT is durable already (synchronous_commit): nothing to do.
+    func makeDurable() throws(StoreFailure) {}
 }
 
 enum SQLValue: Sendable, Equatable {

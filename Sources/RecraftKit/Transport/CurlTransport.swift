@@ -102,6 +102,15 @@ final class CurlTransport: @unchecked Sendable {
     /// so a big batch would time out in the queue on a busy machine.
     static let maxActive = 64
 
+    // Loop thread only:
+    /// Easy handles of finished transfers, reset, for the next ones (at most `maxActive`):
+    /// saves curl_easy_init's allocations and their first-use growth per request.
+    private var idleHandles: [UnsafeMutableRawPointer] = []
+    /// Callers to resume at the end of the loop's turn, all together: one burst of
+    /// wake-ups for the cooperative pool per turn, after libcurl's work, rather than one
+    /// between each finished transfer and the next.
+    private var ready: [(CheckedContinuation<Result<HTTPResponse, TransportError>, Never>, Result<HTTPResponse, TransportError>)] = []
+
     private func run() {
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
         var waiting = Queue<Transfer>()
@@ -132,7 +141,7 @@ final class CurlTransport: @unchecked Sendable {
                     continue
                 }
                 let easy: UnsafeMutableRawPointer
-                do { easy = try transfer.prepare() } catch {
+                do { easy = try transfer.prepare(reusing: idleHandles.popLast()) } catch {
                     fail(transfer, error)
                     continue
                 }
@@ -149,6 +158,7 @@ final class CurlTransport: @unchecked Sendable {
                 curl_multi_remove_handle(multi, easy)
                 if let transfer = active.removeValue(forKey: easy) { finish(transfer, result) }
             }
+            resumeReady()
             // Sleeps until a socket is ready, a timer fires, or curl_multi_wakeup; at once
             // when a finished transfer made room for a waiting one.
             curl_multi_poll(multi, nil, 0, active.count < Self.maxActive && !waiting.isEmpty ? 0 : 1000, nil)
@@ -173,19 +183,34 @@ final class CurlTransport: @unchecked Sendable {
             }
         }
         active.removeAll()
+        resumeReady()
+        for easy in idleHandles { curl_easy_cleanup(easy) }
+        idleHandles.removeAll()
         curl_multi_cleanup(multi)
     }
 
     private func fail(_ transfer: Transfer, _ error: TransportError) {
-        transfer.release()
-        transfer.continuation?.resume(returning: .failure(error))
+        recycle(transfer)
+        if let continuation = transfer.continuation { ready.append((continuation, .failure(error))) }
         transfer.continuation = nil
+    }
+
+    private func resumeReady() {
+        guard !ready.isEmpty else { return }
+        for (continuation, outcome) in ready { continuation.resume(returning: outcome) }
+        ready.removeAll(keepingCapacity: true)
+    }
+
+    /// Keeps the transfer's easy handle for the next one, or frees it when enough are kept.
+    private func recycle(_ transfer: Transfer) {
+        guard let easy = transfer.detachHandle() else { return }
+        if idleHandles.count < Self.maxActive { idleHandles.append(easy) } else { curl_easy_cleanup(easy) }
     }
 
     /// Ends a transfer the loop took: reads what libcurl knows, frees the handle here, on
     /// the loop thread, then resumes the caller.
     private func finish(_ transfer: Transfer, _ result: CURLcode) {
-        guard let continuation = transfer.continuation else { return transfer.release() }
+        guard let continuation = transfer.continuation else { return recycle(transfer) }
         transfer.continuation = nil
         transfer.closeDestination()
         let outcome: Result<HTTPResponse, TransportError>
@@ -199,8 +224,8 @@ final class CurlTransport: @unchecked Sendable {
         } else {
             outcome = .failure(error(for: transfer, result))
         }
-        transfer.release()
-        continuation.resume(returning: outcome)
+        recycle(transfer)
+        ready.append((continuation, outcome))
     }
 
     private func error(for transfer: Transfer, _ result: CURLcode) -> TransportError {
@@ -219,12 +244,6 @@ final class CurlTransport: @unchecked Sendable {
         if transfer.stalled {
             let seconds = Double(transfer.request.stallTimeout.milliseconds) / 1000
             return TransportError(kind: .stalled, message: "\(host) sent nothing for \(seconds) s (stall_timeout_ms)", mayHaveBeenSent: sent)
-        }
-        if result == CURLE_OPERATION_TIMEDOUT && transfer.request.minimumSpeed > 0 && transfer.tooSlow {
-            let seconds = Double(transfer.request.stallTimeout.milliseconds) / 1000
-            return TransportError(
-                kind: .tooSlow,
-                message: "\(host) sent less than \(transfer.request.minimumSpeed) bytes per second for \(seconds) s (stall_timeout_ms)", mayHaveBeenSent: sent)
         }
         if result == CURLE_OPERATION_TIMEDOUT && transfer.request.minimumSpeed > 0 && transfer.tooSlow {
             let seconds = Double(transfer.request.stallTimeout.milliseconds) / 1000

@@ -11,7 +11,7 @@ import Glibc
 /// `cancelled`), so that libcurl, and the OpenSSL under it, is called from that thread
 /// alone and the exit handler can stop every use of it (see `Lifetime`).
 final class Transfer: @unchecked Sendable {
-    /// Created by `prepare`, nil again after `release`.
+    /// Set by `prepare`, nil again after `release` or `detachHandle`.
     private(set) var easy: UnsafeMutableRawPointer?
     private let userAgent: String
     let request: HTTPRequest
@@ -46,10 +46,11 @@ final class Transfer: @unchecked Sendable {
         if fd >= 0 { close(fd) }
     }
 
-    /// Makes and configures the easy handle; on the transport's thread, when the loop
-    /// takes the transfer (so thousands queued cost no handles).
-    func prepare() throws(TransportError) -> UnsafeMutableRawPointer {
-        guard let easy = curl_easy_init() else {
+    /// Configures an easy handle: `reusing` (a reset one the transport kept) or a new one;
+    /// on the transport's thread, when the loop takes the transfer (so thousands queued
+    /// cost no handles).
+    func prepare(reusing handle: UnsafeMutableRawPointer?) throws(TransportError) -> UnsafeMutableRawPointer {
+        guard let easy = handle ?? curl_easy_init() else {
             throw TransportError(kind: .other, message: "libcurl could not create a handle (out of memory?)", mayHaveBeenSent: false)
         }
         self.easy = easy
@@ -67,6 +68,22 @@ final class Transfer: @unchecked Sendable {
         self.easy = nil
         headerList = nil
         mime = nil
+    }
+
+    /// Gives the easy handle back, reset to libcurl's defaults, for another transfer, and
+    /// frees the rest; nil when there is none. The reset comes first, so that the handle
+    /// never points at this transfer or at the freed header list and form. Connections are
+    /// the multi handle's, so a reused handle carries none of this transfer's state: a
+    /// billed request still asks for its fresh connection (`freshConnection`).
+    func detachHandle() -> UnsafeMutableRawPointer? {
+        guard let easy else { return nil }
+        curl_easy_reset(easy)
+        curl_slist_free_all(headerList)
+        if let mime { curl_mime_free(mime) }
+        self.easy = nil
+        headerList = nil
+        mime = nil
+        return easy
     }
 
     private func configure(_ easy: UnsafeMutableRawPointer) throws(TransportError) {
@@ -221,19 +238,41 @@ final class Transfer: @unchecked Sendable {
     fileprivate func receiveHeader(_ line: UnsafeRawBufferPointer) {
         replyStarted = true
         lastActivity = .now
-        let text = String(decoding: line, as: UTF8.self)
-        if text.hasPrefix("HTTP/") {
+        if line.starts(with: Self.statusLinePrefix) {
             headers = [:]
             return
         }  // a new response (redirect, 100)
-        guard let (name, value) = Self.headerField(text) else { return }
+        guard let (name, value) = Self.headerField(bytes: line) else { return }
         headers[name] = value
     }
 
+    private static let statusLinePrefix = Array("HTTP/".utf8)
+
     /// One header line as (lower-case name, trimmed value); nil for a line with no colon.
     static func headerField(_ line: String) -> (name: String, value: String)? {
-        guard let colon = line.firstIndex(of: ":") else { return nil }
-        return (line[..<colon].lowercased(), line[line.index(after: colon)...].trimmed)
+        var line = line
+        return line.withUTF8 { headerField(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same on the line's bytes, as libcurl hands them over. Byte by byte, ASCII only
+    /// (names are tokens; values lose the spaces, tabs and line end around them): the
+    /// String version, with Unicode lowercasing and trimming, was an eighth of a job's
+    /// instructions (callgrind, bench/ANALYSIS.md).
+    static func headerField(bytes line: UnsafeRawBufferPointer) -> (name: String, value: String)? {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let name = String(unsafeUninitializedCapacity: colon) { buffer in
+            for index in 0..<colon {
+                let byte = line[index]
+                buffer[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            }
+            return colon
+        }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var start = colon + 1
+        var end = line.count
+        while start < end, isSpace(line[start]) { start += 1 }
+        while end > start, isSpace(line[end - 1]) { end -= 1 }
+        return (name, String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
     }
 
     /// Closes the file, if any. Not synced here: an fsync on the transport's thread would

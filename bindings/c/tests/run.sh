@@ -453,6 +453,13 @@ test_install_pkg_config() {
     done
     grep -qx 'prefix=/opt/recraft' "$dest/opt/recraft/lib/pkgconfig/recraft.pc" ||
         { echo "DESTDIR leaked into recraft.pc"; return 1; }
+    # Stripped, with its debug info beside it where gdb looks (.debug/, by the debuglink).
+    local installed="$dest/opt/recraft/lib/librecraft.so.$version"
+    ! readelf -S "$installed" | grep -q '\.symtab' || { echo "the installed library is not stripped"; return 1; }
+    readelf --string-dump=.gnu_debuglink "$installed" | grep -qF "librecraft.so.$version.debug" ||
+        { echo "the installed library names no debug file"; return 1; }
+    readelf -S "$dest/opt/recraft/lib/.debug/librecraft.so.$version.debug" | grep -q '\.symtab' ||
+        { echo "the debug file has no symbols"; return 1; }
 
     "$MAKE" -C "$ROOT" --no-print-directory install PREFIX="$prefix" SKIP_BUILD=1 || return 1
     local major=${version%%.*}

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from .errors import InvalidArgumentError, InvalidInputError
 
@@ -23,8 +22,9 @@ from .errors import InvalidArgumentError, InvalidInputError
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Image:
+# A NamedTuple, not a dataclass: `dataclasses` imports `inspect` (and `ast`, `dis`,
+# `tokenize`), about 5 ms of `import recraft` (bench/ANALYSIS.md, start-up).
+class Image(NamedTuple):
     """An input as the bindings see it.
 
     ``source`` is what was given when it is a path or URL (as a str), else None (bytes or a

@@ -14,8 +14,7 @@ import contextlib
 import ctypes
 import os
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from . import _log
 from ._catalog import result_extensions
@@ -37,8 +36,7 @@ def output_stem(image: str, operation: str) -> str:
     return take_string(out.value) or "image"
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):  # not a dataclass: see _input.Image
     """Where a job's results go: the exact file (``exact``), or the path in a folder to
     which ``.<extension>`` of the result is added."""
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotReadyError, RecraftError
 
@@ -12,7 +11,6 @@ if TYPE_CHECKING:
     from ._job import Job
 
 
-@dataclass(frozen=True)
 class Result:
     """A finished job: what ``Client.run`` and the helpers (``crisp_upscale``, ...)
     return.
@@ -27,11 +25,37 @@ class Result:
     downloaded from the job, which the Result keeps for that.
     """
 
+    # Written out rather than a frozen @dataclass: `dataclasses` imports `inspect` (and
+    # `ast`, `dis`, `tokenize`), about 5 ms of `import recraft` (bench/ANALYSIS.md).
+    __slots__ = ("id", "operation", "urls", "files", "_job")
     id: str | None
     operation: str
-    urls: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    _job: Job | None = field(default=None, repr=False, compare=False)
+    urls: list[str]
+    files: list[str]
+    _job: Job | None
+
+    def __init__(self, id: str | None, operation: str, urls: list[str] | None = None, files: list[str] | None = None,
+                 _job: Job | None = None) -> None:
+        for name, value in (("id", id), ("operation", operation), ("urls", [] if urls is None else urls),
+                            ("files", [] if files is None else files), ("_job", _job)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Result is frozen")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a Result is frozen")
+
+    def __repr__(self) -> str:
+        return f"Result(id={self.id!r}, operation={self.operation!r}, urls={self.urls!r}, files={self.files!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Result)
+        return (self.id, self.operation, self.urls, self.files) == (other.id, other.operation, other.urls, other.files)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and its lists are mutable
 
     @property
     def path(self) -> str | None:
@@ -61,7 +85,6 @@ class Result:
         return await asyncio.get_running_loop().run_in_executor(None, self.read, index)
 
 
-@dataclass
 class BatchItem:
     """One input of ``Client.batch``: its result, or the error that stopped it.
 
@@ -74,11 +97,27 @@ class BatchItem:
         skipped: True when the result was already there, so nothing was submitted.
     """
 
-    image: str
-    result: Result | None = None
-    error: RecraftError | None = None
-    output: str | None = None
-    skipped: bool = False
+    # Written out rather than a @dataclass: see Result.
+    def __init__(self, image: str, result: Result | None = None, error: RecraftError | None = None,
+                 output: str | None = None, skipped: bool = False) -> None:
+        self.image = image
+        self.result = result
+        self.error = error
+        self.output = output
+        self.skipped = skipped
+
+    def __repr__(self) -> str:
+        return (f"BatchItem(image={self.image!r}, result={self.result!r}, error={self.error!r}, "
+                f"output={self.output!r}, skipped={self.skipped!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, BatchItem)
+        return ((self.image, self.result, self.error, self.output, self.skipped)
+                == (other.image, other.result, other.error, other.output, other.skipped))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, equal by value (as the dataclass was)
 
     @property
     def ok(self) -> bool:
