@@ -66,8 +66,7 @@ def classify(image: object) -> Image:
                                f"not {type(image).__name__}")
 
 
-@dataclass(frozen=True)
-class Submission:
+class Submission(NamedTuple):
     """What ``Client.submit`` gives the library for an input: ``image`` is the request's
     "image" (the path or URL; for bytes, the name results are named after), ``data`` the
     bytes for ``recraft_submit_memory`` (None: ``recraft_submit`` reads ``image``), and
