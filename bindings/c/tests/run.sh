@@ -455,11 +455,15 @@ test_install_pkg_config() {
         { echo "DESTDIR leaked into recraft.pc"; return 1; }
     # Stripped, with its debug info beside it where gdb looks (.debug/, by the debuglink).
     local installed="$dest/opt/recraft/lib/librecraft.so.$version"
-    ! readelf -S "$installed" | grep -q '\.symtab' || { echo "the installed library is not stripped"; return 1; }
-    readelf --string-dump=.gnu_debuglink "$installed" | grep -qF "librecraft.so.$version.debug" ||
+    # readelf's output goes to files first: `readelf | grep -q` under pipefail fails when
+    # grep stops reading at its match and readelf dies of SIGPIPE (it did, once in CI).
+    readelf -S "$installed" >"$WORK/installed-sections"
+    readelf --string-dump=.gnu_debuglink "$installed" >"$WORK/installed-debuglink"
+    readelf -S "$dest/opt/recraft/lib/.debug/librecraft.so.$version.debug" >"$WORK/debug-sections"
+    ! grep -q '\.symtab' "$WORK/installed-sections" || { echo "the installed library is not stripped"; return 1; }
+    grep -qF "librecraft.so.$version.debug" "$WORK/installed-debuglink" ||
         { echo "the installed library names no debug file"; return 1; }
-    readelf -S "$dest/opt/recraft/lib/.debug/librecraft.so.$version.debug" | grep -q '\.symtab' ||
-        { echo "the debug file has no symbols"; return 1; }
+    grep -q '\.symtab' "$WORK/debug-sections" || { echo "the debug file has no symbols"; return 1; }
 
     "$MAKE" -C "$ROOT" --no-print-directory install PREFIX="$prefix" SKIP_BUILD=1 || return 1
     local major=${version%%.*}
