@@ -28,6 +28,8 @@ public final class Client: Sendable {
     private let liveJobs = Mutex<[String: WeakJob]>([:])
     /// Whether `watchCallbacks` runs.
     let callbackWatch = Mutex(false)
+    /// New jobs past the submit phase's cap wait here (see `SubmitAdmission`).
+    let admission = SubmitAdmission()
 
     public init(_ configuration: Configuration) throws(RecraftError) {
         try configuration.validate()

@@ -12,6 +12,7 @@ extension Job {
     private func run() async {
         do {
             if let request, let offer {
+                defer { client.admission.leave() }  // accepted or failed: the next queued job starts
                 try await submit(request, offer: offer)
             }
             if state == .running { try await pollUntilDone() }

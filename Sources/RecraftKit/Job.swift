@@ -55,7 +55,7 @@ public final class Job: Sendable {
         self.offer = offer
         self.deadline = .now + client.configuration.jobTimeout
         self.core = Mutex(core)
-        start()
+        client.admission.enter(self)  // its driver starts when a submit place is free
     }
 
     /// A task the provider already has.
@@ -68,10 +68,10 @@ public final class Job: Sendable {
         self.deadline = .now + client.configuration.jobTimeout
         self.core = Mutex(Core(machine: JobStateMachine(reopened: taskId)))
         client.register(self, taskId: taskId)
-        start()
+        startDriver()  // nothing to submit: it polls at once
     }
 
-    private func start() {
+    func startDriver() {
         let driver = Task { [self] in await TransferProgress.$job.withValue(WeakJob(self)) { await drive() } }
         core.withLock { $0.driver = driver }
     }

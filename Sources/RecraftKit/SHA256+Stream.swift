@@ -45,7 +45,7 @@ struct SHA256Stream {
 
     /// Whole 64-byte blocks (FIPS 180-4 § 6.2.2), the state and the schedule taken as
     /// pointers once for all of them. About 4,500 instructions a block (callgrind): what
-    /// plain scalar code costs; OpenSSL's SHA extensions would be several times faster.
+    /// plain scalar code costs; hence `OpenSSLSHA256` first for files.
     private mutating func blocks(_ bytes: UnsafeRawBufferPointer) {
         Self.k.withUnsafeBufferPointer { k in
             schedule.withUnsafeMutableBufferPointer { w in
@@ -89,19 +89,30 @@ struct SHA256Stream {
 
 extension SHA256 {
     /// The digest of a checked input's `size` bytes, read through its descriptor in 256 KB
-    /// chunks; nil when a read fails or the file is shorter than checked.
+    /// chunks; nil when a read fails or the file is shorter than checked. OpenSSL hashes
+    /// when the process has it (`OpenSSLSHA256`), else `SHA256Stream`.
     static func hash(_ file: InputFile) -> [UInt8]? {
+        if let openSSL = OpenSSLSHA256.make() {
+            guard read(file, into: openSSL.update) else { return nil }
+            if let digest = openSSL.finish() { return digest }
+        }
         var stream = SHA256Stream()
+        guard read(file, into: { stream.update($0) }) else { return nil }
+        return stream.finish()
+    }
+
+    /// Hands `consume` the file's bytes in order; false when a read fails or comes short.
+    private static func read(_ file: InputFile, into consume: (UnsafeRawBufferPointer) -> Void) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
         var offset = 0
         while offset < file.size {
             let want = min(buffer.count, file.size - offset)
             let got = buffer.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress, want, off_t(offset)) }
             if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { return nil }
-            buffer.withUnsafeBytes { stream.update(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+            guard got > 0 else { return false }
+            buffer.withUnsafeBytes { consume(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
             offset += got
         }
-        return stream.finish()
+        return true
     }
 }

@@ -43,3 +43,31 @@ import Testing
         #expect(SHA256.hash(file) == SHA256.hash(bytes))
     }
 }
+
+/// The file hash goes through OpenSSL when libcurl brought libcrypto in (it does on the
+/// machines the tests run on); both ways must give the standard digests.
+@Suite struct OpenSSLSHA256Tests {
+    @Test func isFoundThroughLibcurlsLibcrypto() throws {
+        let digest = try #require(OpenSSLSHA256.make(), "libcurl's libcrypto should be in the process")
+        "abc".utf8.withContiguousStorageIfAvailable { digest.update(UnsafeRawBufferPointer($0)) }
+        #expect(digest.finish()?.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test func agreesWithTheSwiftStreamInPieces() throws {
+        let message = (0..<300_001).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 3) }
+        let openSSL = try #require(OpenSSLSHA256.make())
+        var stream = SHA256Stream()
+        let sizes = [0, 1, 63, 64, 65, 100_000]
+        var (offset, turn) = (0, 0)
+        while offset < message.count {
+            let end = min(offset + sizes[turn % sizes.count], message.count)
+            message.withUnsafeBytes {
+                let piece = UnsafeRawBufferPointer(rebasing: $0[offset..<end])
+                openSSL.update(piece)
+                stream.update(piece)
+            }
+            (offset, turn) = (end, turn + 1)
+        }
+        #expect(openSSL.finish() == stream.finish())
+    }
+}

@@ -27,9 +27,7 @@ extension Store {
                 if let waiter { ticket = waiter } else { ticket = try Store.enqueue(scope: scope, kind: kind, owner: owner, connection) }
                 let epochEnd = self.epoch + maxSpacing
                 if now < epochEnd { return .wait(delayMs: epochEnd - now, waiter: ticket) }
-                if try Store.olderWaiterAlive(scope: scope, kind: kind, ticket: ticket, now: now, connection) {
-                    return .wait(delayMs: Store.recheckMs, waiter: ticket)
-                }
+                let behindOthers = try Store.olderWaiterAlive(scope: scope, kind: kind, ticket: ticket, now: now, connection)
                 let slots = try connection.execute(
                     """
                     SELECT s.ticket, s.granted_at, s.ended_at, s.hold_until, o.heartbeat FROM recraft_slots s
@@ -65,6 +63,10 @@ extension Store {
                     let wait = freeing.count >= needed ? freeing[needed - 1] - now : Store.recheckMs
                     delay = max(delay, max(1, wait))
                 }
+                // Behind a live older waiter: it takes the next slot, so look again when
+                // that slot frees, not every recheck (with K processes queued, each asked
+                // 50 times a second, a write transaction each: bench/ANALYSIS.md).
+                if behindOthers { return .wait(delayMs: max(delay, Store.recheckMs), waiter: ticket) }
                 if delay > 0 { return .wait(delayMs: delay, waiter: ticket) }
                 let slot = try Store.next("ticket", connection)
                 try connection.execute(

@@ -54,8 +54,8 @@ final class CallbackSignal: Sendable {
             return true
         }
         guard start else { return }
-        let thread = Thread { [self] in self.listenLoop(url: url) }
-        thread.start()
+        // A plain thread: the loop blocks in poll(), which Swift's cooperative pool must never do.
+        startThread(name: "recraft-listen") { [self] in self.listenLoop(url: url) }
     }
 
     /// Connects, LISTENs and waits on the socket; reconnects (after a pause) when the
@@ -76,28 +76,5 @@ final class CallbackSignal: Sendable {
             }
             usleep(500_000)
         }
-    }
-}
-
-/// A plain thread (not Swift's cooperative pool, which must never block in poll()).
-private final class Thread: @unchecked Sendable {
-    private let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
-
-    func start() {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        var thread = pthread_t()
-        let box = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(
-            &thread, &attributes,
-            { pointer in
-                guard let pointer else { return nil }
-                let this = Unmanaged<Thread>.fromOpaque(pointer).takeRetainedValue()
-                this.body()
-                return nil
-            }, box)
-        pthread_attr_destroy(&attributes)
     }
 }

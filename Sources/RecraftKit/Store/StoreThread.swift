@@ -59,7 +59,7 @@ final class StoreThread: @unchecked Sendable {
         running = true
         pthread_cond_signal(&condition)
         pthread_mutex_unlock(&mutex)
-        if start { startThread() }
+        if start { startThread(name: "recraft-store") { [self] in loop() } }
     }
 
     /// Runs `body` on the calling thread, in turn with the thread's work (the connection
@@ -82,22 +82,6 @@ final class StoreThread: @unchecked Sendable {
             initialize()
         }
         while initializedPid.load(ordering: .acquiring) != pid { sched_yield() }
-    }
-
-    private func startThread() {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        var thread = pthread_t()
-        let box = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(
-            &thread, &attributes,
-            { pointer in
-                guard let pointer else { return nil }
-                Unmanaged<StoreThread>.fromOpaque(pointer).takeRetainedValue().loop()
-                return nil
-            }, box)
-        pthread_attr_destroy(&attributes)
     }
 
     private func loop() {
