@@ -37,6 +37,9 @@ extension Store {
     /// turn of the store's queue, so the records of the jobs queued meanwhile share it.
     func ledgerSending(scope: String, ref: String) async throws(RecraftError) {
         try await update(scope: scope, ref: ref, "state = 'sending', attempts = attempts + 1", [])
+        // Only a SQLite file commits without syncing (synchronous=NORMAL); PostgreSQL's
+        // COMMIT is durable and memory has nothing to sync, so they skip the second turn.
+        guard case .sqlite = location else { return }
         try await run { connection, _ throws(StoreFailure) in try connection.makeDurable() }
     }
 
@@ -65,7 +68,9 @@ extension Store {
             let set = "UPDATE recraft_jobs SET state = ?, results = ?, error = ?, error_code = ?, updated_at = ?, owner = NULL, lease_until = 0"
             var changes = try connection.execute(set + " WHERE scope = ? AND ref = ?", values + [.text(ref)]).changes
             if let taskId = outcome.taskId {
-                changes += try connection.execute(set + " WHERE scope = ? AND task_id = ?", values + [.text(taskId)]).changes
+                // Other rows of the same task (a job reopened by `resume` has a row of its
+                // own); the job's own row was ended above, so it is not written twice.
+                changes += try connection.execute(set + " WHERE scope = ? AND task_id = ? AND ref <> ?", values + [.text(taskId), .text(ref)]).changes
             }
             if changes == 0, let taskId = outcome.taskId {
                 try Store.insertReopened(scope: scope, ref: ref, taskId: taskId, operation: outcome.operation, owner: owner, connection)
