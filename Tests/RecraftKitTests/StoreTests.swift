@@ -192,4 +192,46 @@ import Glibc
             #expect(error.code == .storeUnavailable && error.message.contains("no billed request was sent"))
         }
     }
+
+    /// Writes queued together share one transaction, and one that fails fails alone: the
+    /// batch is first tried without savepoints, then again with one per write.
+    @Test func aFailingWriteInAGroupCommitFailsAlone() async throws {
+        let (store, _) = freshStore()
+        try await store.write { connection, _ throws(StoreFailure) in
+            try connection.execute("CREATE TABLE IF NOT EXISTS group_test (n BIGINT PRIMARY KEY)", [])
+        }
+        // Hold the store's thread until all five writes are queued, so they form one batch.
+        let held = Task {
+            try await store.run { _, _ throws(StoreFailure) in
+                let until = ContinuousClock.now + .seconds(30)
+                while store.pendingWriteCount < 5 && ContinuousClock.now < until { usleep(1000) }
+            }
+        }
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for n in 0..<5 {
+                group.addTask {
+                    do {
+                        try await store.write { connection, _ throws(StoreFailure) in
+                            // Write 2 breaks the primary key: it inserts 0 again.
+                            try connection.execute("INSERT INTO group_test (n) VALUES (?)", [.int(n == 2 ? 0 : Int64(n))])
+                        }
+                        return (n, true)
+                    } catch {
+                        return (n, false)
+                    }
+                }
+            }
+            var outcomes: [Int: Bool] = [:]
+            for await (n, ok) in group { outcomes[n] = ok }
+            return outcomes
+        }
+        try await held.value
+        // Write 0 and write 2 race for the key; whichever the batch ran second failed.
+        #expect(outcomes.values.filter { !$0 }.count == 1, "\(outcomes)")
+        #expect(outcomes[1] == true && outcomes[3] == true && outcomes[4] == true)
+        let rows = try await store.run { connection, _ throws(StoreFailure) in
+            try connection.execute("SELECT n FROM group_test ORDER BY n", []).rows.compactMap { $0[0].int }
+        }
+        #expect(rows == [0, 1, 3, 4])
+    }
 }
