@@ -60,14 +60,33 @@ enum Lifetime {
     static func park(_ transfer: Transfer) { parked.withLock { $0.append(transfer) } }
     private static let parked = Mutex<[Transfer]>([])
 
+    // MARK: libcrypto
+
+    /// Threads inside OpenSSL's functions now (`OpenSSLSHA256`, hashing an upload on
+    /// Swift's pool, not on a transport thread). OpenSSL's atexit handler frees what they
+    /// use, so ours waits for them to leave, and from then on none enters.
+    private static let libcryptoUsers = Atomic<Int>(0)
+
+    /// Runs `body` unless the process is exiting; false when it did not run. Sequentially
+    /// consistent on both sides: a thread counts itself in before it looks at `exiting`,
+    /// the exit handler sets `exiting` before it looks at the count, so one of the two
+    /// always sees the other.
+    static func usingLibcrypto(_ body: () -> Void) -> Bool {
+        libcryptoUsers.add(1, ordering: .sequentiallyConsistent)
+        defer { libcryptoUsers.subtract(1, ordering: .sequentiallyConsistent) }
+        guard !exiting.load(ordering: .sequentiallyConsistent) else { return false }
+        body()
+        return true
+    }
+
     private static func processExiting() {
-        exiting.store(true, ordering: .releasing)
+        exiting.store(true, ordering: .sequentiallyConsistent)
         let me = getpid()
         for transport in loops.transports(of: me) { transport.shutdown() }
-        // Wait for the loops to free their handles; bounded, so that a loop stuck in a
-        // system call cannot keep the process from exiting.
+        // Wait for the loops to free their handles and for hashes to leave OpenSSL;
+        // bounded, so that a thread stuck in a system call cannot keep the process from exiting.
         let giveUp = ContinuousClock.now + .seconds(5)
-        while loops.count(of: me) > 0 && ContinuousClock.now < giveUp {
+        while (loops.count(of: me) > 0 || libcryptoUsers.load(ordering: .sequentiallyConsistent) > 0) && ContinuousClock.now < giveUp {
             var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
             nanosleep(&pause, nil)
         }

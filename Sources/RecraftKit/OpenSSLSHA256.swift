@@ -50,28 +50,40 @@ final class OpenSSLSHA256 {
         self.context = context
     }
 
-    deinit { functions.ctxFree(context) }
+    /// At exit the context is left to the process: OpenSSL may have freed its state.
+    deinit { _ = Lifetime.usingLibcrypto { [functions, context] in functions.ctxFree(context) } }
 
-    /// A started digest, or nil when the process has no usable libcrypto.
+    /// A started digest, or nil when the process has no usable libcrypto (or is exiting).
+    /// Every call into OpenSSL goes through `Lifetime.usingLibcrypto`, so that none runs
+    /// while OpenSSL's exit handler frees its state (the C exit tests caught one).
     static func make() -> OpenSSLSHA256? {
-        guard let functions, let context = functions.ctxNew() else { return nil }
-        let digest = OpenSSLSHA256(functions: functions, context: context)
-        guard let md = functions.sha256(), functions.initEx(context, md, nil) == 1 else { return nil }
+        guard let functions else { return nil }
+        var digest: OpenSSLSHA256?
+        _ = Lifetime.usingLibcrypto {
+            guard let context = functions.ctxNew() else { return }
+            let made = OpenSSLSHA256(functions: functions, context: context)
+            if let md = functions.sha256(), functions.initEx(context, md, nil) == 1 { digest = made }
+        }
         return digest
     }
 
     func update(_ bytes: UnsafeRawBufferPointer) {
         guard healthy, bytes.count > 0 else { return }
-        healthy = functions.update(context, bytes.baseAddress, bytes.count) == 1
+        var ok = false
+        _ = Lifetime.usingLibcrypto { ok = functions.update(context, bytes.baseAddress, bytes.count) == 1 }
+        healthy = ok
     }
 
     /// The 32-byte digest, or nil when OpenSSL failed on the way.
     func finish() -> [UInt8]? {
         guard healthy else { return nil }
+        healthy = false
         var digest = [UInt8](repeating: 0, count: 64)  // EVP_MAX_MD_SIZE
         var length: UInt32 = 0
-        let ok = digest.withUnsafeMutableBufferPointer { functions.finalEx(context, $0.baseAddress, &length) == 1 }
-        healthy = false
+        var ok = false
+        _ = Lifetime.usingLibcrypto {
+            ok = digest.withUnsafeMutableBufferPointer { functions.finalEx(context, $0.baseAddress, &length) == 1 }
+        }
         guard ok, length == 32 else { return nil }
         return Array(digest[0..<32])
     }

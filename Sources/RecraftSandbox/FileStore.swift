@@ -10,7 +10,7 @@ struct StoredFile: Sendable {
 }
 
 final class FileStore: Sendable {
-    /// Memory the store may hold. Past it the oldest files are dropped (and then 404),
+    /// Memory the store may hold. Past it the least recently used files are dropped (and then 404),
     /// as real result URLs expire: a benchmark of many thousand jobs must not exhaust
     /// the machine, and clients download results right after they are ready.
     let budgetBytes: Int
@@ -19,11 +19,19 @@ final class FileStore: Sendable {
     private struct State {
         var files = [String: StoredFile]()
         var totalBytes = 0
-        /// Paths in the order they were (re)written; stale entries are skipped on eviction.
+        /// Paths in the order they were (re)written or read; stale entries are skipped on eviction.
         var order = [(path: String, generation: Int)]()
         var orderStart = 0
         var generation = 0
         var generations = [String: Int]()
+
+        /// Drops the order's stale entries (evicted, rewritten or read again since) once
+        /// they are most of it, so that reads do not grow it without end.
+        mutating func compactOrder() {
+            guard order.count > 4096, order.count > 2 * files.count else { return }
+            order = order[orderStart...].filter { generations[$0.path] == $0.generation }
+            orderStart = 0
+        }
     }
 
     init(budgetBytes: Int = 2 << 30) { self.budgetBytes = budgetBytes }
@@ -46,14 +54,23 @@ final class FileStore: Sendable {
                 state.generations[oldest.path] = nil
                 state.totalBytes -= file.bytes.count
             }
-            if state.orderStart > 4096, state.orderStart * 2 > state.order.count {
-                state.order.removeFirst(state.orderStart)
-                state.orderStart = 0
-            }
+            state.compactOrder()
         }
     }
 
-    func get(_ path: String) -> StoredFile? { state.withLock { $0.files[path] } }
+    /// The file, which becomes the newest: eviction drops the least recently used, so an
+    /// input that clients keep reusing (the library's upload cache) is not dropped between
+    /// a client's check that it is served and the task's fetch of it.
+    func get(_ path: String) -> StoredFile? {
+        state.withLock { state in
+            guard let file = state.files[path] else { return nil }
+            state.generation += 1
+            state.generations[path] = state.generation
+            state.order.append((path, state.generation))
+            state.compactOrder()
+            return file
+        }
+    }
 }
 
 /// Where files live under `/files/`: uploads and results apart, so an upload path can

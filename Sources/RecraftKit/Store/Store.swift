@@ -148,7 +148,7 @@ final class Store: @unchecked Sendable {
                 if savepoints { try connection.execute("SAVEPOINT recraft_write", []) }
                 do throws(StoreFailure) {
                     try write.body(connection, owner)
-                } catch where !error.connectionLost {
+                } catch  where !error.connectionLost {
                     guard savepoints else {
                         connection.rollback()
                         return false
