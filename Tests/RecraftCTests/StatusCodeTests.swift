@@ -89,3 +89,12 @@ import Testing
         #expect(recraft_job_file_name(nil, 0, nil, &out) == .errInvalidArgument)
     }
 }
+
+/// A message handed to C is a C string: an interior NUL becomes a space, nothing else changes.
+@Suite struct LastErrorTextTests {
+    @Test func interiorNULsBecomeSpaces() {
+        #expect("a\0b\0".replacingNUL() == "a b ")
+        #expect("é\u{301} plain".replacingNUL() == "é\u{301} plain")
+        #expect("".replacingNUL() == "")
+    }
+}

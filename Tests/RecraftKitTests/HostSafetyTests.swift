@@ -428,3 +428,15 @@ extension Array where Element == UInt8 {
         #expect(job.state == .cancelled)
     }
 }
+
+/// Task ids from outside (replies, callbacks, callers): printable text without slashes.
+@Suite struct TaskIdentifierTests {
+    @Test(arguments: [
+        ("abc123", true), ("task id with spaces", true), ("ünïcode-id", true), ("", false),
+        ("a/b", false), ("a\\b", false), ("a\nb", false), ("a\u{7F}b", false), ("a\u{85}b", false),
+        ("a\u{200B}b", false), (String(repeating: "x", count: 256), true), (String(repeating: "x", count: 257), false)
+    ])
+    func isValid(id: String, valid: Bool) {
+        #expect(TaskIdentifier.isValid(id) == valid, "\(id.debugDescription)")
+    }
+}
