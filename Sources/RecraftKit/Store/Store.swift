@@ -229,13 +229,7 @@ final class Store: @unchecked Sendable {
             for statement in StoreSchema.tables { try connection.execute(statement, []) }
             try connection.execute(
                 "INSERT INTO recraft_meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO NOTHING", [.text(String(StoreSchema.version))])
-            // Keep it small: ended jobs for 30 days (resume and `recraft jobs` read them),
-            // callback outcomes for a day, owners gone for an hour.
-            try connection.execute(
-                "DELETE FROM recraft_jobs WHERE state IN ('succeeded', 'failed', 'cancelled', 'replaced') AND updated_at < ?",
-                [.int(Self.wallMs() - 30 * 24 * 3600 * 1000)])
-            try connection.execute("DELETE FROM recraft_callbacks WHERE received_at < recraft_now() - ?", [.int(24 * 3600 * 1000)])
-            try connection.execute("DELETE FROM recraft_owners WHERE heartbeat < recraft_now() - ?", [.int(3600 * 1000)])
+            try Self.prune(connection)
             let epoch: Int64
             if isPostgres {
                 // A server restart may have lost the last moments of the slot log.
@@ -252,6 +246,24 @@ final class Store: @unchecked Sendable {
             return epoch
         }
         ownerId = owner
+    }
+
+    /// Keeps the store small: ended jobs for 30 days (resume and `recraft jobs` read them),
+    /// callback outcomes for a day, owners gone for an hour. At most once an hour per store,
+    /// not at every connect: the job DELETE scans the ledger (130,000 rows took 0.9 M
+    /// instructions a process start, every CLI command paying it).
+    private static func prune(_ connection: any SQLConnection) throws(StoreFailure) {
+        let now = wallMs()
+        let last = try connection.execute("SELECT value FROM recraft_meta WHERE key = 'pruned_at'", []).rows.first?.first?.int ?? 0
+        guard now - last >= 3600 * 1000 || now < last else { return }
+        try connection.execute(
+            "DELETE FROM recraft_jobs WHERE state IN ('succeeded', 'failed', 'cancelled', 'replaced') AND updated_at < ?",
+            [.int(now - 30 * 24 * 3600 * 1000)])
+        try connection.execute("DELETE FROM recraft_callbacks WHERE received_at < recraft_now() - ?", [.int(24 * 3600 * 1000)])
+        try connection.execute("DELETE FROM recraft_owners WHERE heartbeat < recraft_now() - ?", [.int(3600 * 1000)])
+        try connection.execute(
+            "INSERT INTO recraft_meta (key, value) VALUES ('pruned_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [.text(String(now))])
     }
 
     /// For SQLite: the boot id the slots were counted under. After a reboot the clock
@@ -288,9 +300,14 @@ final class Store: @unchecked Sendable {
         let owner = ownerId
         do throws(StoreFailure) {
             try connection.execute("UPDATE recraft_owners SET heartbeat = recraft_now() WHERE owner = ?", [.text(owner)])
+            // A lease is renewed once half of it is left, not every beat: a row rewritten
+            // every second per job in flight cost more than the jobs' own ledger writes,
+            // and a live worker's lease never gets below half (15 s) this way.
             try connection.execute(
-                "UPDATE recraft_jobs SET lease_until = recraft_now() + ? WHERE owner = ? AND state IN ('claimed', 'sending', 'accepted')",
-                [.int(Self.leaseMs), .text(owner)])
+                """
+                UPDATE recraft_jobs SET lease_until = recraft_now() + ?
+                WHERE owner = ? AND state IN ('claimed', 'sending', 'accepted') AND lease_until < recraft_now() + ?
+                """, [.int(Self.leaseMs), .text(owner), .int(Self.leaseMs / 2)])
         } catch {
             if error.connectionLost { drop() }
         }

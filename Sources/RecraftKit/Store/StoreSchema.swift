@@ -42,6 +42,10 @@ enum StoreSchema {
             PRIMARY KEY (scope, ref))
         """,
         "CREATE INDEX IF NOT EXISTS recraft_jobs_task ON recraft_jobs (scope, task_id)",
+        // The heartbeat's lease renewal finds a process's own rows here, not by scanning the
+        // ledger (a full scan every second: 37 % of a 2,000-job run on a store of 130,000
+        // rows). Ended rows have no owner, so the index holds only the jobs in flight.
+        "CREATE INDEX IF NOT EXISTS recraft_jobs_owner ON recraft_jobs (owner) WHERE owner IS NOT NULL",
         // What callbacks said, for the worker that waits on the task, wherever it is.
         """
         CREATE TABLE IF NOT EXISTS recraft_callbacks (
