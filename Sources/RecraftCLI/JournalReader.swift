@@ -13,6 +13,10 @@ struct JournalView {
     var entries: [JournalEntry]
     var sidecar: SidecarState
     var problems: [String]
+    /// Ledger rows of this journal's own jobs (the sidecar knows their refs) that the JSONL
+    /// journal has no line for: the process died between submitting a job and its first
+    /// journal line (`ResumePlan` submits those again, unless a live worker has them).
+    var ledgerOnly: [String: JournalEntry] = [:]
 
     /// Reads the journal at `options.path`. A missing journal is empty when it is the
     /// default one, and a usage error when the user named it.
@@ -54,6 +58,8 @@ struct JournalView {
                 entries[position] = entry
             } else if options.journal == nil {
                 entries.append(entry)
+            } else if sidecar.jobs[entry.ref] != nil {
+                ledgerOnly[entry.ref] = entry
             }
         }
     }

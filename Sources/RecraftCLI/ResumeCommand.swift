@@ -119,7 +119,7 @@ struct ResumeCommand: AsyncParsableCommand {
     /// two resumes (or a resume and a live worker) never both act on one; a job resubmitted
     /// is marked replaced, and one left "sending" by a dead worker is marked uncertain.
     private func claim(_ plan: inout ResumePlan, view: JournalView) async throws {
-        let byRef = Dictionary(view.entries.map { ($0.ref, $0) }, uniquingKeysWith: { $1 })
+        let byRef = Dictionary((view.entries + view.ledgerOnly.values).map { ($0.ref, $0) }, uniquingKeysWith: { first, _ in first })
         guard byRef.values.contains(where: { $0.scope != nil }) else { return }
         let location = try journal.storeLocation()
         let ledger: Ledger

@@ -5,7 +5,8 @@
 //   uncertain         report and leave: the provider may have it; submitting could pay twice
 //   succeeded         download again only if the result was never saved
 //   failed, cancelled nothing: a failure is retried by running the command again
-// plus the inputs of an interrupted batch that were never submitted.
+// plus the inputs of an interrupted batch that were never submitted, and the jobs it
+// submitted that died before their first journal line (never sent either).
 
 import Foundation
 import RecraftKit
@@ -68,12 +69,36 @@ struct ResumePlan {
                 continue
             }
         }
+        addUnjournaled(journal, override: override)
         plans = plans.enumerated().filter { !consumed.contains($0.offset) }.map(\.element)
         for plan in plans {
             guard let item = WorkItem(record: plan.record, action: .submit, planKey: plan.key, baseURLOverride: override) else {
                 unresumable.append("\(plan.record.image): unknown operation or provider in the sidecar; skipped")
                 continue
             }
+            items.append(item)
+        }
+    }
+
+    /// Jobs the sidecar recorded as submitted that have no journal line at all: the
+    /// process died between `submit` returning and the job's first journal line. Their
+    /// billed request never went out (the journal's "sending" line comes before it), so
+    /// they are submitted again, unless a live worker's ledger row says it has them.
+    private mutating func addUnjournaled(_ journal: JournalView, override: String?) {
+        let journaled = Set(journal.entries.map(\.ref))
+        let unjournaled = journal.sidecar.jobs.filter { ref, job in
+            !journaled.contains(ref) && job.saved == nil && journal.sidecar.replaced[ref] == nil && !journal.sidecar.forgotten.contains(ref)
+        }
+        for (ref, job) in unjournaled.sorted(by: { $0.value.record.image < $1.value.record.image }) {
+            if let row = journal.ledgerOnly[ref], row.live && !row.isTerminal {
+                running.append(row)
+                continue
+            }
+            guard var item = WorkItem(record: job.record, action: .submit, resumedRef: ref, baseURLOverride: override) else {
+                unresumable.append("\(job.record.image): unknown operation \(job.record.operation) or provider \(job.record.provider); skipped")
+                continue
+            }
+            item.display = Paths.display(job.record.image)
             items.append(item)
         }
     }
