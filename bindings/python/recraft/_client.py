@@ -375,8 +375,11 @@ class Client(_Owned):
                           overwrite: bool = False, journal: bool | str | os.PathLike[str] = True,
                           **options: Any) -> list[BatchItem]:
         """``batch()`` for asyncio: the same arguments and result; ``on_result`` runs on
-        the event loop, and cancelling the awaiting task cancels the jobs (their task ids
-        stay in the journal for ``resume()``)."""
+        the event loop. Ctrl-C under ``asyncio.run()`` (which cancels the awaiting task),
+        or cancelling the awaiting task, is handled as ``batch()`` handles Ctrl-C: no more
+        submits, a short wait for those on the wire, the task ids left running and how to
+        collect them (``Client.resume()``) on stderr, the jobs stopped locally (their
+        task ids stay in the journal), then CancelledError is raised."""
         from ._batch import run_batch_async
 
         return await run_batch_async(self, operation, images, concurrency=concurrency, output_dir=output_dir,

@@ -73,7 +73,13 @@ def logger() -> logging.Logger:
     if _logger is None:
         import logging
 
-        _logger = logging.getLogger(LOGGER_NAME)
+        log = logging.getLogger(LOGGER_NAME)
+        # As the logging HOWTO asks of libraries: with no handler configured, nothing is
+        # printed (logging's last-resort handler would print warnings to stderr, only
+        # when something else imported logging; the batch's Ctrl-C report twice).
+        if not any(isinstance(handler, logging.NullHandler) for handler in log.handlers):
+            log.addHandler(logging.NullHandler())
+        _logger = log
     return _logger
 
 
