@@ -11,18 +11,18 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from . import _catalog, _log
+from . import _log
 from ._ffi import encode, lib, recraft_client_p, recraft_job_p, take_string
 from ._handle import _Owned
-from ._input import classify, prepared
-from ._job import Job, StateCallback
-from ._output import collect, plan
-from ._results import BatchItem, Result
 from .errors import ConfigError, InvalidArgumentError, RecraftError, RecraftTimeoutError, _check
 
+# What submitting, waiting and saving need is imported at the first call that needs it,
+# not with the Client (issue 14: ``import recraft`` + ``Client()`` stays cheap).
 if TYPE_CHECKING:
+    from ._job import Job, StateCallback
     from ._journal import ResumeView
     from ._output import Target
+    from ._results import BatchItem, Result
 
 #: What ``image`` may be: a path, an http(s) URL, bytes or a binary file object.
 ImageInput = Any
@@ -143,7 +143,9 @@ class Client(_Owned):
         journal = journal_path if journal_path is not None else self.journal_path
         provider, base_url = self.provider, self._settings.get("base_url")
         if self.provider == "sandbox" and isinstance(base_url, str) and isinstance(operation, str):
-            preset, path = _catalog.sandbox_route(operation)
+            from ._catalog import sandbox_route
+
+            preset, path = sandbox_route(operation)
             if preset != self.provider:
                 provider, base_url = preset, base_url.rstrip("/") + path
         return self._sibling(provider, base_url, journal)
@@ -175,6 +177,9 @@ class Client(_Owned):
     def _submit(self, client: Client, operation: str, image: ImageInput, callback_url: str | None,
                 options: dict[str, Any], *, started: Callable[[str], None] | None = None,
                 ref: str | None = None) -> Job:
+        from ._input import classify, prepared
+        from ._job import Job
+
         if not isinstance(operation, str):
             raise InvalidArgumentError(f"operation must be a str, not {type(operation).__name__}")
         source = classify(image)
@@ -222,6 +227,8 @@ class Client(_Owned):
         return self._open(self._for(operation), operation, job_id)
 
     def _open(self, client: Client, operation: str, job_id: str) -> Job:
+        from ._job import Job
+
         out = recraft_job_p()
         with client._use() as handle:
             _check(lib.recraft_job_open(handle, encode(operation, "operation"), encode(job_id, "job_id"),
@@ -242,6 +249,9 @@ class Client(_Owned):
         with ``output`` is raised before anything is sent; an error after the job
         succeeded carries ``task_id`` and ``result_url``. Raises the job's error; after
         ``timeout`` seconds, RecraftTimeoutError and the job is cancelled locally."""
+        from ._input import classify
+        from ._output import collect, plan
+
         target = plan(output, classify(image).name, operation, overwrite=overwrite)
         job = self.submit(operation, image, callback_url=callback_url, **options)
         try:
@@ -264,6 +274,9 @@ class Client(_Owned):
         """``run()`` for asyncio; the event loop never blocks. Cancelling the awaiting
         task cancels the job locally."""
         import asyncio
+
+        from ._input import classify
+        from ._output import collect, plan
 
         target = plan(output, classify(image).name, operation, overwrite=overwrite)
         job = await self.submit_async(operation, image, callback_url=callback_url, **options)
@@ -449,7 +462,9 @@ class Client(_Owned):
         """This client and those its operations are routed to (see ``_for``), once each."""
         routes = {id(self): self}
         if self.provider == "sandbox":
-            for entry in _catalog.catalog().get("operations", []):
+            from ._catalog import catalog
+
+            for entry in catalog().get("operations", []):
                 routed = self._for(str(entry.get("name")), None)
                 routes.setdefault(id(routed), routed)
         return list(routes.values())
@@ -531,7 +546,7 @@ class Client(_Owned):
         return value
 
 
-class Resumed(list[Job]):
+class Resumed(list["Job"]):
     """What ``Client.resume()`` returns: the reopened jobs, and what it left."""
 
     def __init__(self, *, journal_path: str, not_started: list[str], uncertain: list[str]) -> None:
