@@ -60,12 +60,12 @@ _ERRORS = ("RecraftError", "InvalidArgumentError", "ConfigError", "UnsupportedEr
            "RecraftIOError", "ProtocolError", "SubmitUncertainError", "NotReadyError", "InternalError",
            "StoreUnavailableError")
 _LAZY: dict[str, str] = {
-    "Client": "._client",
-    "Job": "._job",
-    "JobState": "._job",
-    "Result": "._results",
-    "BatchItem": "._results",
-    **{name: ".errors" for name in _ERRORS},
+    "Client": "_client",
+    "Job": "_job",
+    "JobState": "_job",
+    "Result": "_results",
+    "BatchItem": "_results",
+    **{name: "errors" for name in _ERRORS},
 }
 
 
@@ -73,9 +73,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
+    # The import statement's own path (not importlib.import_module's): -X importtime shows it.
+    value = getattr(__import__(module, globals(), None, [name], 1), name)
     globals()[name] = value  # once: the next use is a plain attribute
     return value
 
