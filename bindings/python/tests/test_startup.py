@@ -38,7 +38,8 @@ def test_every_public_name_resolves() -> None:
     for name in recraft.__all__:
         assert getattr(recraft, name) is not None, name
         assert name in dir(recraft)
-    from recraft import BatchItem, Client, Job, JobState, RecraftError, Result, StoreUnavailableError  # noqa: F401
+    from recraft import BatchItem, Client, Job, JobState, RecraftError, Result, StoreUnavailableError
 
     assert issubclass(StoreUnavailableError, RecraftError) and JobState.SUCCEEDED.value
-    assert Client.__module__ == "recraft._client"
+    assert [cls.__module__ for cls in (Client, Job, Result, BatchItem)] == [
+        "recraft._client", "recraft._job", "recraft._results", "recraft._results"]
