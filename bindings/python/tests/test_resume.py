@@ -18,21 +18,10 @@ import pytest
 
 import recraft
 from conftest import PYTHON_DIR, ROOT, SAMPLE, Sandbox
-from postgres import Postgres, binaries
+from postgres import Postgres
 
 C_BATCH = ROOT / "out" / "bin" / "batch"
 KEY = "resume-test-key"
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Postgres]:
-    if binaries() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL's server is not installed; .ci/run installs it", pytrace=False)
-        pytest.skip("PostgreSQL's server is not installed (apt-get install postgresql)")
-    server = Postgres()
-    yield server
-    server.close()
 
 
 def inputs(folder: Path, count: int) -> list[Path]:
