@@ -57,24 +57,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s BASE_URL OUTDIR IMAGE...\n", argv[0]);
         return 2;
     }
-    const char *provider = getenv("RECRAFT_PROVIDER") ? getenv("RECRAFT_PROVIDER") : "sandbox";
-    const char *api_key = getenv("RECRAFT_API_KEY") ? getenv("RECRAFT_API_KEY") : "";
     const char *outdir = argv[2];
     int count = argc - 3;
     char **images = argv + 3;
-
-    char base_url[2048], name[256], key[1024], config[4096];
-    if (json_string(base_url, sizeof base_url, argv[1]) || json_string(name, sizeof name, provider) ||
-        json_string(key, sizeof key, api_key)) {
-        fprintf(stderr, "error: an argument is too long\n");
-        return 2;
-    }
-    snprintf(config, sizeof config, "{\"provider\": %s, \"base_url\": %s%s%s}", name, base_url,
-             *api_key ? ", \"api_key\": " : "", *api_key ? key : "");
-
-    recraft_client *client = NULL;
-    recraft_status status = recraft_client_new(config, &client);
-    if (status != RECRAFT_OK) exit_with_error("recraft_client_new", status);
+    recraft_client *client = example_client(argv[1]);
+    recraft_status status = RECRAFT_OK;
 
     struct batch batch = { .ended_count = 0 };
     struct item *items = calloc((size_t)count, sizeof *items);

@@ -1,4 +1,5 @@
-/* Shared by the C examples: report a failed call and exit; quote a string for JSON. */
+/* Shared by the C examples: report a failed call and exit; quote a string for JSON; make
+ * the client the examples talk to. */
 #ifndef RECRAFT_EXAMPLES_COMMON_H
 #define RECRAFT_EXAMPLES_COMMON_H
 
@@ -42,6 +43,27 @@ static inline int json_string(char *out, size_t size, const char *s)
     out[n++] = '"';
     out[n] = '\0';
     return 0;
+}
+
+/* The client the examples use: provider RECRAFT_PROVIDER (default "sandbox") at base_url,
+ * with the key RECRAFT_API_KEY when set. Exits with status 2 when an argument is too long,
+ * and through exit_with_error when the library refuses the configuration. */
+static inline recraft_client *example_client(const char *base_url)
+{
+    const char *provider = getenv("RECRAFT_PROVIDER") ? getenv("RECRAFT_PROVIDER") : "sandbox";
+    const char *api_key = getenv("RECRAFT_API_KEY") ? getenv("RECRAFT_API_KEY") : "";
+    char url[2048], name[256], key[1024], config[4096];
+    if (json_string(url, sizeof url, base_url) || json_string(name, sizeof name, provider) ||
+        json_string(key, sizeof key, api_key)) {
+        fprintf(stderr, "error: an argument is too long\n");
+        exit(2);
+    }
+    snprintf(config, sizeof config, "{\"provider\": %s, \"base_url\": %s%s%s}", name, url,
+             *api_key ? ", \"api_key\": " : "", *api_key ? key : "");
+    recraft_client *client = NULL;
+    recraft_status status = recraft_client_new(config, &client);
+    if (status != RECRAFT_OK) exit_with_error("recraft_client_new", status);
+    return client;
 }
 
 #endif

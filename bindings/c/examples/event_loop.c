@@ -6,6 +6,7 @@
  *
  *   event_loop BASE_URL OUTDIR IMAGE...
  *
+ * BASE_URL is a sandbox (RECRAFT_PROVIDER and RECRAFT_API_KEY override "sandbox" and the key).
  * Every image is submitted at once; each result is saved as OUTDIR/<n>.<ext> when its job
  * ends. Prints a line per image and a summary; exits 1 if any failed.
  *
@@ -29,12 +30,8 @@ int main(int argc, char **argv)
     int count = argc - 3;
     char **images = argv + 3;
 
-    char base_url[2048], config[4096];
-    if (json_string(base_url, sizeof base_url, argv[1])) return 2;
-    snprintf(config, sizeof config, "{\"provider\": \"sandbox\", \"base_url\": %s}", base_url);
-    recraft_client *client = NULL;
-    recraft_status status = recraft_client_new(config, &client);
-    if (status != RECRAFT_OK) exit_with_error("recraft_client_new", status);
+    recraft_client *client = example_client(argv[1]);
+    recraft_status status = RECRAFT_OK;
 
     recraft_job **jobs = calloc((size_t)count, sizeof *jobs);
     if (!jobs) return 1;

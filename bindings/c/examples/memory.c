@@ -3,6 +3,7 @@
  *
  *   memory BASE_URL IMAGE OUT
  *
+ * BASE_URL is a sandbox (RECRAFT_PROVIDER and RECRAFT_API_KEY override "sandbox" and the key).
  * Reads IMAGE into a buffer (as a web service holds an upload), submits it with
  * recraft_submit_memory, downloads the result into memory the library allocates
  * (recraft_job_download_alloc) and again into a buffer of its own
@@ -64,12 +65,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s BASE_URL IMAGE OUT\n", argv[0]);
         return 2;
     }
-    char base_url[2048], config[4096];
-    if (json_string(base_url, sizeof base_url, argv[1])) return 2;
-    snprintf(config, sizeof config, "{\"provider\": \"sandbox\", \"base_url\": %s}", base_url);
-    recraft_client *client = NULL;
-    recraft_status status = recraft_client_new(config, &client);
-    if (status != RECRAFT_OK) exit_with_error("recraft_client_new", status);
+    recraft_client *client = example_client(argv[1]);
+    recraft_status status = RECRAFT_OK;
 
     size_t length = 0;
     unsigned char *image = read_file(argv[2], &length);

@@ -20,46 +20,83 @@ file named by RECRAFT_LIBRARY, or a checkout's out/lib.
 
 from __future__ import annotations
 
-from . import _lib
-from ._client import Client
-from ._ffi import lib as _lib_handle
-from ._job import Job, JobState
-from ._results import BatchItem, Result
-from .errors import (
-    AuthenticationError,
-    CancelledError,
-    ConfigError,
-    InsufficientCreditsError,
-    InternalError,
-    StoreUnavailableError,
-    InvalidArgumentError,
-    InvalidInputError,
-    JobFailedError,
-    NetworkError,
-    NotFoundError,
-    NotReadyError,
-    ProtocolError,
-    ProviderUnavailableError,
-    RateLimitedError,
-    RecraftError,
-    RecraftIOError,
-    RecraftTimeoutError,
-    SubmitUncertainError,
-    UnsupportedError,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what the names below are, for type checkers; at run time see __getattr__
+    from ._client import Client
+    from ._job import Job, JobState
+    from ._results import BatchItem, Result
+    from .errors import (
+        AuthenticationError,
+        CancelledError,
+        ConfigError,
+        InsufficientCreditsError,
+        InternalError,
+        InvalidArgumentError,
+        InvalidInputError,
+        JobFailedError,
+        NetworkError,
+        NotFoundError,
+        NotReadyError,
+        ProtocolError,
+        ProviderUnavailableError,
+        RateLimitedError,
+        RecraftError,
+        RecraftIOError,
+        RecraftTimeoutError,
+        StoreUnavailableError,
+        SubmitUncertainError,
+        UnsupportedError,
+    )
 
 __version__ = "0.2.0"
+
+#: Where each public name lives. ``import recraft`` imports none of these modules (PEP
+#: 562): each is imported the first time one of its names is used (``recraft.Client``,
+#: ``from recraft import Job``), so a program pays only for what it uses (issue 14).
+_ERRORS = ("RecraftError", "InvalidArgumentError", "ConfigError", "UnsupportedError", "InvalidInputError",
+           "AuthenticationError", "InsufficientCreditsError", "RateLimitedError", "ProviderUnavailableError",
+           "NotFoundError", "JobFailedError", "RecraftTimeoutError", "CancelledError", "NetworkError",
+           "RecraftIOError", "ProtocolError", "SubmitUncertainError", "NotReadyError", "InternalError",
+           "StoreUnavailableError")
+_LAZY: dict[str, str] = {
+    "Client": "_client",
+    "Job": "_job",
+    "JobState": "_job",
+    "Result": "_results",
+    "BatchItem": "_results",
+    **{name: "errors" for name in _ERRORS},
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # The import statement's own path (not importlib.import_module's): -X importtime shows it.
+    value = getattr(__import__(module, globals(), None, [name], 1), name)
+    globals()[name] = value  # once: the next use is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def library_version() -> str:
     """The version of the loaded librecraft.so (``recraft_version()``)."""
-    value: bytes = _lib_handle.recraft_version()
+    from ._ffi import lib
+
+    value: bytes = lib.recraft_version()
     return value.decode()
 
 
 def library_path() -> str:
     """The file librecraft.so was loaded from (loading it if need be)."""
-    _lib_handle.recraft_version()
+    from . import _lib
+    from ._ffi import lib
+
+    lib.recraft_version()
     path = _lib.loaded_path()
     assert path is not None
     return path

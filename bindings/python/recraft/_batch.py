@@ -42,6 +42,7 @@ class _Plan:
         with client._use():  # a closed client is a mistake to raise, not an error per image
             pass
         self.operation = operation
+        self.concurrency = concurrency
         self.sources: list[Image] = [classify(image) for image in images]
         self.items = [BatchItem(image=source.name) for source in self.sources]
         self.targets: list[Target | None] = [None] * len(self.items)
@@ -104,6 +105,43 @@ class _Plan:
         self.note(index, "saved", path=existing)
         _log.log(_log.INFO, "batch", f"skipped {item.image}: {existing} is already there")
         return True
+
+    def begin(self, bar: Progress) -> None:
+        bar.draw(force=True)
+        _log.log(_log.INFO, "batch", f"batch of {len(self.items)} {self.operation} job(s), "
+                 f"{self.concurrency} at a time"
+                 + (f", journal {self.journal_path}" if self.journal_path else ""))
+
+    def schedule(self, bar: Progress, on_result: Callable[[BatchItem], object] | None) -> list[int]:
+        """The inputs to run, in order; one whose result is already there is skipped and
+        reported now."""
+        todo = []
+        for index, item in enumerate(self.items):
+            if self.skip_existing(index):
+                bar.update(ok=1)
+                if on_result is not None:
+                    on_result(item)
+            else:
+                todo.append(index)
+        return todo
+
+    def report(self, index: int, outcome: Result | BaseException, bar: Progress,
+               on_result: Callable[[BatchItem], object] | None) -> None:
+        _finish(self.items[index], outcome, bar)
+        if on_result is not None:
+            on_result(self.items[index])
+
+    def succeeded(self, index: int, job: Job) -> None:
+        if job.id:
+            self.note(index, "accepted", task_id=job.id)
+
+    def collected(self, index: int, job: Job, result: Result) -> Result:
+        """The job's results were collected: a job whose result was saved is journalled
+        so, and closed (without an output the Result keeps the job, for read())."""
+        if result.files:
+            self.note(index, "saved", path=result.files[0])
+            job.close()
+        return result
 
     def started(self, index: int) -> Callable[[str], None]:
         return lambda submitted_as: self.note(index, "started", submitted_as=submitted_as)
@@ -175,6 +213,25 @@ def _pending_without_id(job: Job) -> bool:
         return False
 
 
+def _start(plan: _Plan, live: _Live, index: int, options: dict[str, Any]) -> Job:
+    """Submits input ``index`` (on a worker thread). The job joins ``live`` here, so that a
+    stop that came while this ran (a cancelled awaiter) still finds, reports and cancels it."""
+    if not live.begin():
+        raise RecraftError("the batch was stopped", 12)
+    job = None
+    try:
+        source = plan.sources[index]
+        job = plan.client._submit(plan.runner, plan.operation, source.data if source.in_memory else source.source,
+                                  None, options, started=plan.started(index))
+    finally:
+        live.add(job, index)
+    return job
+
+
+def _timed_out(timeout: float | None) -> RecraftTimeoutError:
+    return RecraftTimeoutError(f"the job did not end within {timeout or 0:g} s and was cancelled locally")
+
+
 def _finish(item: BatchItem, outcome: Result | BaseException, progress: Progress) -> None:
     """Records one image's outcome; anything but a RecraftError (a bug, Ctrl-C) stops
     the batch."""
@@ -189,23 +246,23 @@ def _finish(item: BatchItem, outcome: Result | BaseException, progress: Progress
         progress.update(ok=1)
 
 
-def _interrupted(plan: _Plan, live: _Live, bar: Progress) -> None:
-    """After Ctrl-C: no new jobs; wait (briefly) for submits on the wire, so their task
-    ids reach the journal; then say what is left and how to resume, and stop the jobs
-    locally (the journal keeps them in flight: nothing is lost)."""
+def _stop_submitting(live: _Live) -> bool:
+    """The first step of an interruption: no new jobs. True when submits are on the wire
+    (and the caller is to wait for them a while); says so on stderr."""
     with live._lock:
         live.stopped = True
-    deadline = time.monotonic() + SETTLE_LIMIT
-    told = False
-    try:
-        while live.unsettled() and time.monotonic() < deadline:
-            if not told:
-                sys.stderr.write(f"\nrecraft: interrupted: submitting no more; waiting for {live.unsettled()} "
-                                 "submit(s) on the wire to be answered (Ctrl-C again to stop now)\n")
-                told = True
-            time.sleep(0.05)
-    except KeyboardInterrupt:
-        pass
+    if not live.unsettled():
+        return False
+    sys.stderr.write(f"\nrecraft: interrupted: submitting no more; waiting for {live.unsettled()} "
+                     "submit(s) on the wire to be answered (Ctrl-C again to stop now)\n")
+    return True
+
+
+def _interrupted(plan: _Plan, live: _Live, bar: Progress) -> None:
+    """After Ctrl-C (or the cancelled awaiter of ``batch_async``), once the submits on
+    the wire were waited for (briefly, so that their task ids reach the journal): say what
+    is left and how to resume, and stop the jobs locally (the journal keeps them in
+    flight: nothing is lost)."""
     left = []
     for job, index in sorted(live.jobs(), key=lambda pair: pair[1]):
         task_id = job._id or (None if job.closed else job.id)
@@ -239,67 +296,48 @@ def run_batch(client: Client, operation: str, images: Iterable[Any], *, concurre
     import concurrent.futures
 
     plan = _Plan(client, operation, images, concurrency, output_dir, overwrite, journal)
-    items = plan.items
     live = _Live()
-    bar = Progress(len(items), operation, progress)
+    bar = Progress(len(plan.items), operation, progress)
 
     def one(index: int) -> Result:
-        if not live.begin():
-            raise RecraftError("the batch was stopped", 12)
-        job = None
-        try:
-            job = client._submit(plan.runner, operation, plan.sources[index].data if plan.sources[index].in_memory
-                                 else plan.sources[index].source, None, options, started=plan.started(index))
-        finally:
-            live.add(job, index)
+        job = _start(plan, live, index, options)
         try:
             try:
                 job.wait(timeout)
             except RecraftTimeoutError as error:
-                raise RecraftTimeoutError(f"the job did not end within {timeout or 0:g} s and was "
-                                          "cancelled locally") from error
-            if job.id:
-                plan.note(index, "accepted", task_id=job.id)
-            result = collect(job, plan.targets[index])
-            if result.files:
-                plan.note(index, "saved", path=result.files[0])
-                job.close()
-            return result  # without an output the Result keeps the job, for read()
+                raise _timed_out(timeout) from error
+            plan.succeeded(index, job)
+            return plan.collected(index, job, collect(job, plan.targets[index]))
         except BaseException:
             job.close()
             raise
         finally:
             live.discard(job)
 
-    bar.draw(force=True)
-    _log.log(_log.INFO, "batch", f"batch of {len(items)} {operation} job(s), {concurrency} at a time"
-             + (f", journal {plan.journal_path}" if plan.journal_path else ""))
+    plan.begin(bar)
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency,
                                                    thread_name_prefix="recraft-batch") as pool:
-            futures: dict[concurrent.futures.Future[Result], int] = {}
-            for index in range(len(items)):
-                if plan.skip_existing(index):
-                    bar.update(ok=1)
-                    if on_result is not None:
-                        on_result(items[index])
-                else:
-                    futures[pool.submit(one, index)] = index
+            futures = {pool.submit(one, index): index for index in plan.schedule(bar, on_result)}
             pending = set(futures)
             try:
                 while pending:
                     done, pending = concurrent.futures.wait(pending, timeout=0.25,
                                                             return_when=concurrent.futures.FIRST_COMPLETED)
                     for future in done:
-                        index = futures[future]
                         error = future.exception()
-                        _finish(items[index], error if error is not None else future.result(), bar)
-                        if on_result is not None:
-                            on_result(items[index])
+                        plan.report(futures[future], error if error is not None else future.result(), bar, on_result)
                     bar.update(running=len(live))
             except KeyboardInterrupt:
                 for future in pending:
                     future.cancel()
+                if _stop_submitting(live):
+                    deadline = time.monotonic() + SETTLE_LIMIT
+                    try:
+                        while live.unsettled() and time.monotonic() < deadline:
+                            time.sleep(0.05)
+                    except KeyboardInterrupt:
+                        pass
                 _interrupted(plan, live, bar)
                 raise
             except BaseException:
@@ -311,7 +349,7 @@ def run_batch(client: Client, operation: str, images: Iterable[Any], *, concurre
                 bar.close()
     finally:
         plan.close()
-    return items
+    return plan.items
 
 
 async def run_batch_async(client: Client, operation: str, images: Iterable[Any], *,
@@ -320,73 +358,68 @@ async def run_batch_async(client: Client, operation: str, images: Iterable[Any],
                           options: dict[str, Any], overwrite: bool = False,
                           journal: bool | str | os.PathLike[str] = True) -> list[BatchItem]:
     import asyncio
-    import functools
 
     plan = _Plan(client, operation, images, concurrency, output_dir, overwrite, journal)
-    items = plan.items
-    bar = Progress(len(items), operation, progress)
+    live = _Live()
+    bar = Progress(len(plan.items), operation, progress)
     gate = asyncio.Semaphore(concurrency)
-    running = 0
     loop = asyncio.get_running_loop()
 
     async def one(index: int) -> Result:
-        nonlocal running
         async with gate:
-            running += 1
+            job = await loop.run_in_executor(None, _start, plan, live, index, options)
             try:
-                source = plan.sources[index]
-                submit = functools.partial(client._submit, plan.runner, operation,
-                                           source.data if source.in_memory else source.source, None, options,
-                                           started=plan.started(index))
-                job = await loop.run_in_executor(None, submit)
                 try:
-                    try:
-                        await job.wait_async(timeout)
-                    except RecraftTimeoutError as error:
-                        raise RecraftTimeoutError(f"the job did not end within {timeout or 0:g} s and was "
-                                                  "cancelled locally") from error
-                    if job.id:
-                        plan.note(index, "accepted", task_id=job.id)
-                    target = plan.targets[index]
-                    if target is None:
-                        return collect(job, None)  # the Result keeps the job, for read()
-                    result = await loop.run_in_executor(None, collect, job, target)
-                    if result.files:
-                        plan.note(index, "saved", path=result.files[0])
-                    job.close()
-                    return result
-                except BaseException:
-                    job.close()
-                    raise
+                    await job.wait_async(timeout)
+                except RecraftTimeoutError as error:
+                    raise _timed_out(timeout) from error
+                plan.succeeded(index, job)
+                target = plan.targets[index]
+                # Without an output, collect() only reads the results (no I/O).
+                result = collect(job, None) if target is None else await loop.run_in_executor(None, collect, job,
+                                                                                              target)
+                return plan.collected(index, job, result)
+            except BaseException:
+                job.close()
+                raise
             finally:
-                running -= 1
+                live.discard(job)
 
-    bar.draw(force=True)
+    plan.begin(bar)
     tasks: dict[asyncio.Future[Result], int] = {}
     try:
-        for index in range(len(items)):
-            if plan.skip_existing(index):
-                bar.update(ok=1)
-                if on_result is not None:
-                    on_result(items[index])
-            else:
-                tasks[asyncio.ensure_future(one(index))] = index
+        for index in plan.schedule(bar, on_result):
+            tasks[asyncio.ensure_future(one(index))] = index
         pending = set(tasks)
-        while pending:
-            done, pending = await asyncio.wait(pending, timeout=0.25, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                index = tasks[task]
-                error = task.exception()
-                _finish(items[index], error if error is not None else task.result(), bar)
-                if on_result is not None:
-                    on_result(items[index])
-            bar.update(running=running)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, timeout=0.25, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    error = task.exception()
+                    plan.report(tasks[task], error if error is not None else task.result(), bar, on_result)
+                bar.update(running=len(live))
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            # Ctrl-C under asyncio.run() cancels the awaiting task: the batch's tasks go
+            # on while the submits on the wire are answered, as in batch().
+            if _stop_submitting(live):
+                deadline = time.monotonic() + SETTLE_LIMIT
+                try:
+                    while live.unsettled() and time.monotonic() < deadline:
+                        await asyncio.sleep(0.05)
+                except (asyncio.CancelledError, KeyboardInterrupt):
+                    pass
+            _interrupted(plan, live, bar)
+            raise
+        except BaseException:
+            live.abort()
+            raise
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for job, _ in live.jobs():  # submitted while its awaiter was being cancelled
+                job.close()
     finally:
         bar.close()
         plan.close()
-    return items
+    return plan.items

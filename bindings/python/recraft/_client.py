@@ -11,17 +11,18 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from . import _catalog, _log
+from . import _log
 from ._ffi import encode, lib, recraft_client_p, recraft_job_p, take_string
 from ._handle import _Owned
-from ._input import classify, prepared
-from ._job import Job, StateCallback
-from ._output import collect, plan
-from ._results import BatchItem, Result
-from .errors import ConfigError, InvalidArgumentError, RecraftTimeoutError, _check
+from .errors import ConfigError, InvalidArgumentError, RecraftError, RecraftTimeoutError, _check
 
+# What submitting, waiting and saving need is imported at the first call that needs it,
+# not with the Client (issue 14: ``import recraft`` + ``Client()`` stays cheap).
 if TYPE_CHECKING:
+    from ._job import Job, StateCallback
     from ._journal import ResumeView
+    from ._output import Target
+    from ._results import BatchItem, Result
 
 #: What ``image`` may be: a path, an http(s) URL, bytes or a binary file object.
 ImageInput = Any
@@ -142,7 +143,9 @@ class Client(_Owned):
         journal = journal_path if journal_path is not None else self.journal_path
         provider, base_url = self.provider, self._settings.get("base_url")
         if self.provider == "sandbox" and isinstance(base_url, str) and isinstance(operation, str):
-            preset, path = _catalog.sandbox_route(operation)
+            from ._catalog import sandbox_route
+
+            preset, path = sandbox_route(operation)
             if preset != self.provider:
                 provider, base_url = preset, base_url.rstrip("/") + path
         return self._sibling(provider, base_url, journal)
@@ -174,6 +177,9 @@ class Client(_Owned):
     def _submit(self, client: Client, operation: str, image: ImageInput, callback_url: str | None,
                 options: dict[str, Any], *, started: Callable[[str], None] | None = None,
                 ref: str | None = None) -> Job:
+        from ._input import classify, prepared
+        from ._job import Job
+
         if not isinstance(operation, str):
             raise InvalidArgumentError(f"operation must be a str, not {type(operation).__name__}")
         source = classify(image)
@@ -221,6 +227,8 @@ class Client(_Owned):
         return self._open(self._for(operation), operation, job_id)
 
     def _open(self, client: Client, operation: str, job_id: str) -> Job:
+        from ._job import Job
+
         out = recraft_job_p()
         with client._use() as handle:
             _check(lib.recraft_job_open(handle, encode(operation, "operation"), encode(job_id, "job_id"),
@@ -241,6 +249,9 @@ class Client(_Owned):
         with ``output`` is raised before anything is sent; an error after the job
         succeeded carries ``task_id`` and ``result_url``. Raises the job's error; after
         ``timeout`` seconds, RecraftTimeoutError and the job is cancelled locally."""
+        from ._input import classify
+        from ._output import collect, plan
+
         target = plan(output, classify(image).name, operation, overwrite=overwrite)
         job = self.submit(operation, image, callback_url=callback_url, **options)
         try:
@@ -263,6 +274,9 @@ class Client(_Owned):
         """``run()`` for asyncio; the event loop never blocks. Cancelling the awaiting
         task cancels the job locally."""
         import asyncio
+
+        from ._input import classify
+        from ._output import collect, plan
 
         target = plan(output, classify(image).name, operation, overwrite=overwrite)
         job = await self.submit_async(operation, image, callback_url=callback_url, **options)
@@ -375,8 +389,11 @@ class Client(_Owned):
                           overwrite: bool = False, journal: bool | str | os.PathLike[str] = True,
                           **options: Any) -> list[BatchItem]:
         """``batch()`` for asyncio: the same arguments and result; ``on_result`` runs on
-        the event loop, and cancelling the awaiting task cancels the jobs (their task ids
-        stay in the journal for ``resume()``)."""
+        the event loop. Ctrl-C under ``asyncio.run()`` (which cancels the awaiting task),
+        or cancelling the awaiting task, is handled as ``batch()`` handles Ctrl-C: no more
+        submits, a short wait for those on the wire, the task ids left running and how to
+        collect them (``Client.resume()``) on stderr, the jobs stopped locally (their
+        task ids stay in the journal), then CancelledError is raised."""
         from ._batch import run_batch_async
 
         return await run_batch_async(self, operation, images, concurrency=concurrency, output_dir=output_dir,
@@ -407,14 +424,50 @@ class Client(_Owned):
         return self._sibling(self.provider, self._settings.get("base_url"), path), path
 
     def journal(self) -> dict[str, Any]:
-        """What the client's journal holds (``journal_path``, else the default journal
-        batches write, see ``batch``):
+        """What the client's journal holds: the JSONL file ``journal_path`` when the
+        client has one; else the shared store's ledger (``"store"``, ``RECRAFT_STORE``,
+        by default SQLite in the per-user state folder), which every process on the account
+        writes, on this machine or, with a PostgreSQL store, on any, together with the
+        default journal batches write beside it (see ``batch``; a job in both is told as
+        the ledger has it):
         ``{"entries": [{"ref", "status", "provider", "operation", "image", "task_id",
-        "results", "error"}], "problems": [...]}``. An entry's status is "not_sent" (safe to
-        submit again), "uncertain" (the billed request went out, no reply was recorded),
-        "in_flight" (``resume()`` reopens it), "succeeded", "failed" or "cancelled"."""
-        client, _ = self._journalled()
-        return client._json_call(lambda handle, out: lib.recraft_journal_list(handle, out))
+        "results", "error", "live"}], "problems": [...]}``. An entry's status is
+        "not_sent" (safe to submit again), "uncertain" (the billed request went out, no
+        reply was recorded), "in_flight" (``resume()`` reopens it), "succeeded", "failed"
+        or "cancelled"; ``live`` says a running worker still has it."""
+        from ._journal import default_journal_path
+
+        if self.journal_path is not None:
+            return self._json_call(lambda handle, out: lib.recraft_journal_list(handle, out))
+        entries: list[dict[str, Any]] = []
+        problems: list[str] = []
+        known: set[object] = set()
+
+        def add(listed: dict[str, Any]) -> None:
+            for entry in listed.get("entries", []):
+                if entry.get("ref") not in known:
+                    known.add(entry.get("ref"))
+                    entries.append(entry)
+            problems.extend(listed.get("problems", []))
+
+        for client in self._routes():  # a sandbox's dialects keep their rows under scopes of their own
+            add(client._json_call(lambda handle, out: lib.recraft_journal_list(handle, out)))
+        path = default_journal_path()
+        if os.path.exists(path):
+            jsonl = self._sibling(self.provider, self._settings.get("base_url"), path)
+            add(jsonl._json_call(lambda handle, out: lib.recraft_journal_list(handle, out)))
+        return {"entries": entries, "problems": problems}
+
+    def _routes(self) -> list[Client]:
+        """This client and those its operations are routed to (see ``_for``), once each."""
+        routes = {id(self): self}
+        if self.provider == "sandbox":
+            from ._catalog import catalog
+
+            for entry in catalog().get("operations", []):
+                routed = self._for(str(entry.get("name")), None)
+                routes.setdefault(id(routed), routed)
+        return list(routes.values())
 
     def resume(self) -> Resumed:
         """Reopens, by task id, every job of this provider the journal (see ``journal()``)
@@ -423,16 +476,21 @@ class Client(_Owned):
         is submitted or paid again. Wait for the returned jobs as usual; a job of a batch
         knows its input (``job.image``) and where the batch meant to save it
         (``job.output``), and ``job.download()`` with no path saves it there, under the
-        original name. The returned list also says what it did not reopen:
+        original name. Without ``journal_path`` the journal is the shared store's
+        ledger, so this also collects what another process left (a Python, C or CLI
+        worker that was killed), and, with a PostgreSQL store, another machine: a job
+        with no batch plan on this machine is saved beside its input (in the current
+        folder for a URL) under the name ``recraft resume`` gives it. A job a running
+        worker still has is left to it. The returned list also says what it did not reopen:
         ``not_started`` (inputs of interrupted batches never submitted, or whose create
         request never went out: run them again) and ``uncertain`` (the create request
         went out and no answer came: the provider may have the task; see ``journal()``)."""
         from ._journal import Sidecar, read_plans, resume_view
         from ._output import Target
 
-        client, path = self._journalled()
+        _, path = self._journalled()
         base_url = self._settings.get("base_url")
-        entries = [entry for entry in client.journal().get("entries", [])
+        entries = [entry for entry in self.journal().get("entries", [])
                    if self._owns(entry.get("provider"), entry.get("base_url"), entry.get("operation"))]
         plans = [p for p in read_plans(path) if p.provider in (None, self.provider)
                  and (base_url is None or p.base_url in (None, base_url))]
@@ -449,6 +507,10 @@ class Client(_Owned):
                         job._target = Target(planned.output, planned.exact, planned.overwrite)
                     if sidecar is not None:
                         job._on_saved = functools.partial(_saved, sidecar, planned.key)
+                elif isinstance(entry.get("image"), str) and entry["image"]:
+                    # Another program's job, or another machine's: no plan of it here.
+                    job.image = str(entry["image"])
+                    job._target = _beside_input(job.image, operation)
                 jobs.append(job)
         except BaseException:
             for job in jobs:
@@ -484,7 +546,7 @@ class Client(_Owned):
         return value
 
 
-class Resumed(list[Job]):
+class Resumed(list["Job"]):
     """What ``Client.resume()`` returns: the reopened jobs, and what it left."""
 
     def __init__(self, *, journal_path: str, not_started: list[str], uncertain: list[str]) -> None:
@@ -495,6 +557,20 @@ class Resumed(list[Job]):
         self.not_started = not_started
         #: Inputs whose create request went out unanswered: the provider may have the task.
         self.uncertain = uncertain
+
+
+def _beside_input(image: str, operation: str) -> Target | None:
+    """Where ``recraft resume`` saves a job no plan is known of (``ResumePlan.defaultRecord``):
+    beside its input, in the current folder for a URL or a name without a folder, named
+    after the input (``photo.crisp-upscale.png``)."""
+    from ._output import Target, output_stem
+
+    try:
+        stem = output_stem(image, operation)
+    except RecraftError:
+        return None
+    url = image.lower().startswith(("http://", "https://"))
+    return Target(os.path.join(("" if url else os.path.dirname(image)) or os.getcwd(), stem), exact=False)
 
 
 def _saved(sidecar: Any, key: str, path: str) -> None:

@@ -179,7 +179,8 @@ ABI_MAJOR = 0
 
 
 class _Library:
-    """The loaded library with every function above declared; loaded on first use.
+    """The loaded library; loaded on first use, and each function's prototype (from
+    ``DECLARATIONS``) set the first time that function is used.
 
     Raises ImportError when the library is missing, lacks a declared function (older than
     these bindings) or has another major version."""
@@ -196,11 +197,9 @@ class _Library:
                 if missing:
                     raise ImportError(f"recraft: {_lib.loaded_path()} is older than these bindings: it lacks "
                                       f"{', '.join(missing)}; rebuild it (make lib) or reinstall the package")
-                for name, (restype, argtypes) in DECLARATIONS.items():
-                    function = getattr(cdll, name)
-                    function.restype = restype
-                    function.argtypes = argtypes
-                version = (cdll.recraft_version() or b"").decode(errors="replace")
+                version_function = cdll.recraft_version
+                version_function.restype, version_function.argtypes = DECLARATIONS["recraft_version"]
+                version = (version_function() or b"").decode(errors="replace")
                 if version.split(".", 1)[0] != str(ABI_MAJOR):
                     raise ImportError(f"recraft: {_lib.loaded_path()} is version {version}, these bindings need "
                                       f"{ABI_MAJOR}.x; install the package and library from one checkout")
@@ -208,9 +207,13 @@ class _Library:
             return self._cdll
 
     def __getattr__(self, name: str) -> Any:
-        if name not in DECLARATIONS:
+        declared = DECLARATIONS.get(name)
+        if declared is None:
             raise AttributeError(f"{name} is not declared in recraft._ffi")
-        return getattr(self._load(), name)
+        function = getattr(self._load(), name)  # the CDLL's one function object for the name
+        function.restype, function.argtypes = declared
+        self.__dict__[name] = function  # declared once: the next use is a plain attribute
+        return function
 
 
 lib: Any = _Library()

@@ -117,9 +117,10 @@ class Job(_Owned):
 
     @property
     def output(self) -> str | None:
-        """For a job ``Client.resume()`` reopened, where its batch meant to save it: the
-        file, or the folder and stem (``out/photo.crisp-upscale``) its extension is
-        added to. ``download()`` with no path saves there. None otherwise."""
+        """For a job ``Client.resume()`` reopened, where its batch meant to save it (a
+        job of no batch planned on this machine: beside its input): the file, or the
+        folder and stem (``out/photo.crisp-upscale``) its extension is added to.
+        ``download()`` with no path saves there. None otherwise."""
         return None if self._target is None else self._target.path
 
     def __repr__(self) -> str:

@@ -190,6 +190,8 @@ def resume_view(entries: list[dict[str, Any]], plans: list[Plan]) -> ResumeView:
         used.add(match)
         entry = entries[match]
         status = entry.get("status")
+        if entry.get("live"):
+            continue  # a running worker (another process) still has it: its to finish
         if status == "not_sent":
             view.not_started.append(plan.name)
         elif status == "uncertain":
@@ -200,6 +202,7 @@ def resume_view(entries: list[dict[str, Any]], plans: list[Plan]) -> ResumeView:
             if Target(plan.output, plan.exact).existing() is None:  # paid for, never saved
                 view.reopen.append((entry, plan))
     for index, entry in enumerate(entries):
-        if index not in used and entry.get("status") == "in_flight" and entry.get("task_id") and entry.get("operation"):
+        if (index not in used and entry.get("status") == "in_flight" and entry.get("task_id") and entry.get("operation")
+                and not entry.get("live")):
             view.reopen.append((entry, None))
     return view

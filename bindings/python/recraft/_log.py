@@ -21,13 +21,13 @@ known, ``recraft_task_id``, so handlers can filter on them.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import logging
+    import re
 
 # The levels of the logging module, without importing it.
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
@@ -41,10 +41,13 @@ _secrets: set[str] = set()
 _env_checked = False
 _logger: logging.Logger | None = None
 
-_URL_QUERY = re.compile(r"((?:https?|wss?)://[^\s?#\"'<>]*)[?#][^\s\"'<>]*", re.IGNORECASE)
-_HEADER = re.compile(r"((?:authorization|x-api-key|api[-_]key|cookie|set-cookie)\s*[:=]\s*)(\"?)[^\r\n\"]*",
-                     re.IGNORECASE)
-_DATA_URL = re.compile(r"data:([\w/+.-]*)[^,\s]*,[A-Za-z0-9+/=%]{16,}")
+#: What ``redact`` removes, compiled at its first call (``re`` and three patterns, not at import).
+_PATTERNS = (
+    (r"((?:https?|wss?)://[^\s?#\"'<>]*)[?#][^\s\"'<>]*", True),  # a URL's query: signed URLs' tokens
+    (r"((?:authorization|x-api-key|api[-_]key|cookie|set-cookie)\s*[:=]\s*)(\"?)[^\r\n\"]*", True),
+    (r"data:([\w/+.-]*)[^,\s]*,[A-Za-z0-9+/=%]{16,}", False),
+)
+_compiled: list[re.Pattern[str]] = []
 
 
 def add_secret(value: str | None) -> None:
@@ -62,9 +65,14 @@ def redact(text: str) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, "<redacted>")
-    text = _HEADER.sub(lambda m: m.group(1) + m.group(2) + "<redacted>", text)
-    text = _DATA_URL.sub(lambda m: f"data:{m.group(1)},...", text)
-    return _URL_QUERY.sub(lambda m: m.group(1) + "?<redacted>", text)
+    if not _compiled:
+        import re
+
+        _compiled[:] = [re.compile(pattern, re.IGNORECASE if folded else 0) for pattern, folded in _PATTERNS]
+    url_query, header, data_url = _compiled
+    text = header.sub(lambda m: m.group(1) + m.group(2) + "<redacted>", text)
+    text = data_url.sub(lambda m: f"data:{m.group(1)},...", text)
+    return url_query.sub(lambda m: m.group(1) + "?<redacted>", text)
 
 
 def logger() -> logging.Logger:
@@ -73,7 +81,13 @@ def logger() -> logging.Logger:
     if _logger is None:
         import logging
 
-        _logger = logging.getLogger(LOGGER_NAME)
+        log = logging.getLogger(LOGGER_NAME)
+        # As the logging HOWTO asks of libraries: with no handler configured, nothing is
+        # printed (logging's last-resort handler would print warnings to stderr, only
+        # when something else imported logging; the batch's Ctrl-C report twice).
+        if not any(isinstance(handler, logging.NullHandler) for handler in log.handlers):
+            log.addHandler(logging.NullHandler())
+        _logger = log
     return _logger
 
 

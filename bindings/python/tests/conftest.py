@@ -148,3 +148,17 @@ def png_size(path: str | Path) -> tuple[int, int]:
 def private_state_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches journal by default under $XDG_STATE_HOME/recraft: never the real home's."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[Any]:
+    """A throwaway PostgreSQL server on loopback (postgres.py), for the module's tests."""
+    from postgres import Postgres, binaries
+
+    if binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL's server is not installed; .ci/run installs it", pytrace=False)
+        pytest.skip("PostgreSQL's server is not installed (apt-get install postgresql)")
+    server = Postgres()
+    yield server
+    server.close()

@@ -152,37 +152,41 @@ def test_batch_async_stops_on_an_exception_in_on_result(slow_sandbox: Sandbox) -
     assert time.monotonic() - started < 3
 
 
-def test_an_interrupted_batch_resumes_without_paying_twice_under_its_names(slow_sandbox: Sandbox, tmp_path: Path,
-                                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    import _thread
-    import time
-
+def four_inputs(tmp_path: Path) -> list[Path]:
     inputs = []
     for name in ("a", "b", "c", "d"):
         path = tmp_path / "in" / f"{name}.png"
         path.parent.mkdir(exist_ok=True)
         shutil.copy(SAMPLE, path)
         inputs.append(path)
-    out = tmp_path / "out"
-    created = slow_sandbox.stats()["tasksCreated"]
+    return inputs
 
-    def ctrl_c_once_two_tasks_exist() -> None:
+
+def when_tasks_exist(sandbox: Sandbox, count: int, then: Any) -> threading.Thread:
+    """Calls ``then()`` on a thread once the sandbox has created ``count`` tasks."""
+    import time
+
+    def watch() -> None:
         deadline = time.monotonic() + 120
-        while slow_sandbox.stats()["tasksCreated"] < created + 2 and time.monotonic() < deadline:
+        while sandbox.stats()["tasksCreated"] < count and time.monotonic() < deadline:
             time.sleep(0.05)
-        _thread.interrupt_main()  # what Ctrl-C does to the main thread
+        then()
 
-    with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k", poll_initial_ms=50) as client:
-        threading.Thread(target=ctrl_c_once_two_tasks_exist, daemon=True).start()
-        with pytest.raises(KeyboardInterrupt):
-            client.batch("crisp_upscale", inputs, concurrency=2, output_dir=out, progress=False)
-        said = capsys.readouterr().err
-        assert said.count(": task ") == 2 and "client.resume()" in said and "2 input(s) not started" in said
-        assert slow_sandbox.stats()["tasksCreated"] == created + 2
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
 
-        # A new client (the journal is the default one): the two tasks are collected under
-        # the batch's names, the two others are listed as never started.
-    with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k", poll_initial_ms=50) as client:
+
+def assert_told_what_is_left(said: str) -> None:
+    assert said.count(": task ") == 2 and "client.resume()" in said and "2 input(s) not started" in said, said
+
+
+def resume_the_interrupted_batch(sandbox: Sandbox, inputs: list[Path], out: Path, created: int) -> None:
+    """After a batch of ``inputs`` into ``out`` was interrupted with two tasks created: a
+    new client collects them under the batch's names and lists the two others as never
+    started, nothing is submitted again, and running the batch again pays for the rest."""
+    assert sandbox.stats()["tasksCreated"] == created + 2
+    with recraft.Client("sandbox", base_url=sandbox.url, api_key="k", poll_initial_ms=50) as client:
         jobs = client.resume()
         assert sorted(job.image or "" for job in jobs) == [str(inputs[0]), str(inputs[1])]
         assert jobs.not_started == [str(inputs[2]), str(inputs[3])] and jobs.uncertain == []
@@ -191,15 +195,83 @@ def test_an_interrupted_batch_resumes_without_paying_twice_under_its_names(slow_
                 job.wait(timeout=120)
                 job.download()
         assert sorted(p.name for p in out.iterdir()) == ["a.crisp-upscale.png", "b.crisp-upscale.png"]
-        assert slow_sandbox.stats()["tasksCreated"] == created + 2  # nothing submitted again
+        assert sandbox.stats()["tasksCreated"] == created + 2  # nothing submitted again
 
         # Running the batch again skips what is saved and pays for the rest only.
         items = client.batch("crisp_upscale", inputs, concurrency=2, output_dir=out, progress=False)
         assert [item.skipped for item in items] == [True, True, False, False] and all(item.ok for item in items)
-        assert slow_sandbox.stats()["tasksCreated"] == created + 4
+        assert sandbox.stats()["tasksCreated"] == created + 4
         assert sorted(p.name for p in out.iterdir()) == [f"{n}.crisp-upscale.png" for n in "abcd"]
         again = client.resume()
         assert list(again) == [] and again.not_started == []
+
+
+def test_an_interrupted_batch_resumes_without_paying_twice_under_its_names(slow_sandbox: Sandbox, tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import _thread
+
+    inputs, out = four_inputs(tmp_path), tmp_path / "out"
+    created = slow_sandbox.stats()["tasksCreated"]
+    with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k", poll_initial_ms=50) as client:
+        when_tasks_exist(slow_sandbox, created + 2, _thread.interrupt_main)  # what Ctrl-C does to the main thread
+        with pytest.raises(KeyboardInterrupt):
+            client.batch("crisp_upscale", inputs, concurrency=2, output_dir=out, progress=False)
+        assert_told_what_is_left(capsys.readouterr().err)
+    resume_the_interrupted_batch(slow_sandbox, inputs, out, created)
+
+
+def test_a_cancelled_batch_async_says_what_is_left_and_resumes_without_paying_twice(
+        slow_sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inputs, out = four_inputs(tmp_path), tmp_path / "out"
+    created = slow_sandbox.stats()["tasksCreated"]
+
+    async def main() -> None:
+        async with recraft.Client("sandbox", base_url=slow_sandbox.url, api_key="k", poll_initial_ms=50) as client:
+            loop = asyncio.get_running_loop()
+            batch = asyncio.ensure_future(client.batch_async("crisp_upscale", inputs, concurrency=2, output_dir=out,
+                                                             progress=False))
+            when_tasks_exist(slow_sandbox, created + 2, lambda: loop.call_soon_threadsafe(batch.cancel))
+            with pytest.raises(asyncio.CancelledError):
+                await batch
+
+    asyncio.run(main())
+    assert_told_what_is_left(capsys.readouterr().err)
+    resume_the_interrupted_batch(slow_sandbox, inputs, out, created)
+
+
+ASYNC_BATCH = """
+import asyncio, sys
+sys.path.insert(0, sys.argv[1])
+import recraft
+url, out, *images = sys.argv[2:]
+async def main():
+    async with recraft.Client("sandbox", base_url=url, api_key="k", poll_initial_ms=50) as client:
+        await client.batch_async("crisp_upscale", images, concurrency=2, output_dir=out, progress=False)
+asyncio.run(main())
+"""
+
+
+def test_ctrl_c_in_an_asyncio_batch_says_what_is_left_and_it_resumes_without_paying_twice(
+        slow_sandbox: Sandbox, tmp_path: Path) -> None:
+    # A script under asyncio.run, sent SIGINT as a terminal's Ctrl-C would: asyncio.run
+    # cancels the batch's task, which reports, then KeyboardInterrupt ends the script.
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import PYTHON_DIR
+
+    inputs, out = four_inputs(tmp_path), tmp_path / "out"
+    created = slow_sandbox.stats()["tasksCreated"]
+    script = subprocess.Popen([sys.executable, "-c", ASYNC_BATCH, str(PYTHON_DIR), slow_sandbox.url, str(out),
+                               *map(str, inputs)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)  # the same state folder: XDG_STATE_HOME
+    when_tasks_exist(slow_sandbox, created + 2, lambda: script.send_signal(signal.SIGINT)).join(130)
+    _, said = script.communicate(timeout=120)
+    assert script.returncode == -signal.SIGINT, said
+    assert_told_what_is_left(said)
+    assert "KeyboardInterrupt" in said
+    resume_the_interrupted_batch(slow_sandbox, inputs, out, created)
 
 
 def test_batch_takes_bytes_and_journals_by_default(client: Any, tmp_path: Path) -> None:

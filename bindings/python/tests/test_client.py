@@ -136,13 +136,23 @@ def test_journal_lists_submitted_jobs(sandbox: Sandbox, tmp_path: Any) -> None:
     assert entries[0]["status"] == "succeeded" and entries[0]["operation"] == "crisp_upscale"
 
 
-def test_without_a_journal_path_the_default_journal_is_read(client: Any, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    # The journal batches keep by default, in the per-user state folder (the CLI's).
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+def test_without_a_journal_path_the_ledger_and_the_default_journal_are_read(client: Any) -> None:
+    from recraft._journal import default_journal_path, state_folder
+
+    # The shared store's ledger (every process's jobs on the account), and the journal
+    # batches keep beside it in the per-user state folder; a job in both is listed once.
     assert client.journal() == {"entries": [], "problems": []}
-    assert (tmp_path / "state" / "recraft" / "python-journal.jsonl").exists()
-    assert oct((tmp_path / "state" / "recraft").stat().st_mode & 0o777) == "0o700"
+    with client.submit("crisp_upscale", str(SAMPLE)) as job:
+        job.wait(timeout=30)
+        task_id = job.id
+    listing = client.journal()
+    assert [(e["task_id"], e["status"]) for e in listing["entries"]] == [(task_id, "succeeded")], listing
+    items = client.batch("crisp_upscale", [str(SAMPLE)], progress=False)
+    assert items[0].ok and os.path.exists(default_journal_path())
+    assert oct(os.stat(state_folder()).st_mode & 0o777) == "0o700"
+    listing = client.journal()
+    assert len(listing["entries"]) == 2 and listing["problems"] == [], listing
+    assert len({e["ref"] for e in listing["entries"]}) == 2
 
 
 # --------------------------------------------------------------------------- callbacks

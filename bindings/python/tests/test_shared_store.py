@@ -22,7 +22,7 @@ from typing import Iterator
 import pytest
 
 from conftest import ROOT, SAMPLE, Sandbox
-from postgres import Postgres, binaries
+from postgres import Postgres
 
 import recraft
 
@@ -30,17 +30,6 @@ KEY = "shared-store-key"
 WORKER = Path(__file__).with_name("store_worker.py")
 CLI = Path(os.environ.get("RECRAFT_CLI", ROOT / ".build" / "debug" / "recraft-cli"))
 C_BATCH = ROOT / "out" / "bin" / "batch"
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Postgres]:
-    if binaries() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL's server is not installed; .ci/run installs it", pytrace=False)
-        pytest.skip("PostgreSQL's server is not installed (apt-get install postgresql)")
-    server = Postgres()
-    yield server
-    server.close()
 
 
 @pytest.fixture()
