@@ -25,6 +25,7 @@ from ._client import Client
 from ._ffi import lib as _lib_handle
 from ._job import Job, JobState
 from ._results import BatchItem, Result
+from ._sandbox import Sandbox, SandboxError
 from .errors import (
     AuthenticationError,
     CancelledError,
@@ -71,6 +72,8 @@ __all__ = [
     "JobState",
     "Result",
     "BatchItem",
+    "Sandbox",
+    "SandboxError",
     "library_version",
     "library_path",
     "RecraftError",
