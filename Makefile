@@ -1,11 +1,13 @@
 # RecraftKit: build, test and demo.
 #
-#   make deps     install the Debian packages, pytest and mypy the build and tests need (skips what is there)
+#   make deps     install the Debian packages, pytest, mypy and auditwheel the build and tests need (skips what is there)
 #   make build    debug build of everything (incl. recraft-cli) + the release out/lib/librecraft.so
 #   make header   regenerate include/recraft.h from the C exports
 #   make test     deps, build, then every test step (format, Swift, header, C, Python); fails if any fails
 #   make format   rewrite the Swift sources to the committed .swift-format
 #   make demo     run the crisp upscale of the sample image from C, Python and Swift against the sandbox
+#   make python-wheel  out/python/recraft-*.whl: the manylinux wheel (auditwheel), with libcurl
+#                 and the rest vendored and the sandbox inside; it runs without Swift
 #   make install  install recraft.h, librecraft.so (stripped; its debug info in LIBDIR/.debug), recraft.pc
 #                 and the recraft command under PREFIX
 #                 (default /usr/local; DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured)
