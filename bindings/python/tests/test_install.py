@@ -15,6 +15,7 @@ run from there with PATH stripped of Swift and no RECRAFT_* variables.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -183,6 +184,10 @@ def test_python_m_recraft_sandbox_runs_a_job_from_the_wheel(wheel_venv: Path, tm
             stderr.seek(0)
             assert url.startswith("http://127.0.0.1:"), (url, stderr.read()[-2000:])
             out = run([python, "-c", JOB, url, SAMPLE, tmp_path / "out.png"], cwd=tmp_path, env=env).splitlines()
+            # python -m recraft exec'd the program: the running sandbox maps the wheel's libcurl, no other.
+            curl = {line.split()[-1] for line in Path(f"/proc/{process.pid}/maps").read_text().splitlines()
+                    if "libcurl" in line}
+            assert curl and all(Path(c).parent == site_packages(wheel_venv) / "recraft.libs" for c in curl), curl
         finally:
             process.terminate()
             code = process.wait(60)
@@ -215,6 +220,7 @@ assert sandbox.returncode is not None, "the sandbox outlived its with block"
 maps = open("/proc/self/maps").read()
 print(result.path)
 print(sorted({line.split()[-1] for line in maps.splitlines() if "libsqlite3" in line}))
+print(sorted({line.split()[-1] for line in maps.splitlines() if "libcurl" in line}))
 """
 
 
@@ -225,6 +231,8 @@ def test_the_sandbox_context_manager_and_the_vendored_sqlite(wheel_venv: Path, t
     assert png_size(out[0])[0] >= 512
     assert (tmp_path / "state" / "recraft" / "store.sqlite3").is_file()
     assert out[1] == repr([str(site_packages(wheel_venv) / "recraft" / "_vendor" / "libsqlite3.so.0")])
+    curl = ast.literal_eval(out[2])  # the job's process loaded the wheel's libcurl, no other
+    assert curl and all(Path(c).parent == site_packages(wheel_venv) / "recraft.libs" for c in curl), curl
 
 
 def test_the_wheel_runs_a_job_without_swift(wheel_venv: Path, sandbox: Sandbox, tmp_path: Path) -> None:
