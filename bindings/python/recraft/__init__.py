@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers; at run time se
     from ._client import Client
     from ._job import Job, JobState
     from ._results import BatchItem, Result
+    from ._sandbox import Sandbox, SandboxError
     from .errors import (
         AuthenticationError,
         CancelledError,
@@ -65,6 +66,8 @@ _LAZY: dict[str, str] = {
     "JobState": "_job",
     "Result": "_results",
     "BatchItem": "_results",
+    "Sandbox": "_sandbox",
+    "SandboxError": "_sandbox",
     **{name: "errors" for name in _ERRORS},
 }
 
@@ -108,6 +111,8 @@ __all__ = [
     "JobState",
     "Result",
     "BatchItem",
+    "Sandbox",
+    "SandboxError",
     "library_version",
     "library_path",
     "RecraftError",

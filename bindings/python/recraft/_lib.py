@@ -31,6 +31,22 @@ def candidates() -> list[Path]:
     return paths
 
 
+def _preload_sqlite() -> None:
+    """librecraft.so dlopens "libsqlite3.so.0" for the default store. The wheel carries a
+    copy (``_vendor/libsqlite3.so.0``) for systems without one: loaded here by its path
+    when the system's cannot be, so the library's dlopen finds it by its soname. The
+    system's comes first (its security updates; one SQLite with Python's sqlite3 module)."""
+    vendored = Path(__file__).resolve().parent / "_vendor" / "libsqlite3.so.0"
+    if not vendored.is_file():
+        return
+    for name in ("libsqlite3.so.0", str(vendored)):
+        try:
+            ctypes.CDLL(name)
+            return
+        except OSError:
+            continue
+
+
 def load() -> ctypes.CDLL:
     """The loaded library (loaded once per process). Raises ImportError listing every
     path tried and why each failed."""
@@ -39,6 +55,7 @@ def load() -> ctypes.CDLL:
         if _loaded is not None:
             return _loaded
         tried: list[str] = []
+        _preload_sqlite()
         for path in candidates():
             if not path.is_file():
                 tried.append(f"  {path}: not found")
