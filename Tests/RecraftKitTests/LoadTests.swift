@@ -25,7 +25,10 @@ import TestSupport
 
     @Test func aThousandJobsInFlightFromOneClient() async throws {
         var configuration = SandboxConfiguration()
-        configuration.taskDuration = .seconds(2)
+        // Long enough for all thousand to be accepted before the first ends, on a busy
+        // machine too: at most 256 are in their submit phase at once (SubmitAdmission), so
+        // submitting takes a few seconds when the machine is loaded (753 at 2 s under load).
+        configuration.taskDuration = .seconds(6)
         let sandbox = try await Sandbox.start(configuration)
         defer { Task { await sandbox.shutdown() } }
         let client = try Client(json: #"{"provider": "sandbox", "base_url": "\#(sandbox.baseURL)", "poll_initial_ms": 500, "poll_max_ms": 2000}"#)
