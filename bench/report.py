@@ -205,6 +205,8 @@ def render(r: dict) -> str:
     if "startup" in r:
         s = r["startup"]
         body += [f"## 3. Start-up ({s['reps']} runs each, alternating; medians)", "",
+                 "Python runs with bytecode, as an installed package does (the cache in a folder of the run's, "
+                 "filled by a first round that is dropped; no PYTHONDONTWRITEBYTECODE).", "",
                  "| what | median |", "|---|---:|",
                  f"| `python -c pass` (bare interpreter) | {f(s['python_bare_ms'])} ms |",
                  f"| `python -c \"import recraft; recraft.Client(provider='sandbox', base_url=…)\"` | {f(s['python_recraft_ms'])} ms |",
