@@ -76,12 +76,17 @@ extension Job {
             state: state.description, taskId: taskId, operation: operation.rawValue,
             results: JSONValue.array(urls.map(JSONValue.string)).serialized(), error: error?.message,
             errorCode: error.map { Int64($0.code.rawValue) })
-        let (store, scope, ref, journal) = (client.store, client.scope, ref, client.journal)
+        let (store, scope, ref, journal, client) = (client.store, client.scope, ref, client.journal, client)
         Task {
             // A failure to write cannot undo the job's end; the entry then stays in flight
-            // and a restart collects the result again, which costs nothing.
-            try? await store.persistent(until: .now + .seconds(10)) { () async throws(RecraftError) in
-                try await store.ledgerFinished(scope: scope, ref: ref, outcome: outcome)
+            // and a restart collects the result again, which costs nothing. Logged, so that
+            // a store refusing every end (as PostgreSQL once did) does not go unseen.
+            do throws(RecraftError) {
+                try await store.persistent(until: .now + .seconds(10)) { () async throws(RecraftError) in
+                    try await store.ledgerFinished(scope: scope, ref: ref, outcome: outcome)
+                }
+            } catch {
+                client.log(.warning, "job \(ref.prefix(8)): its end was not recorded in the store (\(error.message)); `resume` will collect it again")
             }
             guard let journal else { return then() }
             journal.recordLater(event, then: then)

@@ -46,8 +46,16 @@ final class PostgresConnection: SQLConnection {
     func execute(_ sql: String, _ parameters: [SQLValue]) throws(StoreFailure) -> SQLResult {
         guard let conn else { throw StoreFailure(message: "the store \(displayName) is not connected", connectionLost: true) }
         let numbered = Self.numbered(sql)
-        // Typed parameters (int8, text) spare the server guessing a type from context.
-        let types: [UInt32] = parameters.map { if case .int = $0 { 20 } else { 25 } }
+        // Typed parameters (int8, text) spare the server guessing a type from context; a
+        // NULL is left untyped (0), since "text" refused it for a BIGINT column (a job's
+        // end with no error code: the write failed and the row stayed in flight).
+        let types: [UInt32] = parameters.map {
+            switch $0 {
+            case .int: 20
+            case .text: 25
+            case .null: 0
+            }
+        }
         let texts: [String?] = parameters.map(\.text)
         var cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.flatMap { strdup($0) } }
         defer { cStrings.forEach { free($0) } }
