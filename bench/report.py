@@ -155,7 +155,9 @@ def render(r: dict) -> str:
         body += ["## 1b. Instructions per job (callgrind)", "",
                  f"`valgrind --tool=callgrind` on the throughput workload (sandbox task duration 0, results to disk), "
                  f"per job as {how}, so that start-up and exit cancel out. Every thread of the client counts; the "
-                 "sandbox does not. Instruction counts do not move with the machine's load.", "",
+                 "sandbox does not, nor does the harness's RSS sampler (BENCH_NO_SAMPLER=1: its reads of /proc every "
+                 "5 ms would charge a client more the longer it runs under valgrind). Instruction counts do not move "
+                 "with the machine's load.", "",
                  "| client | instructions / job | vs curl-multi | runs (jobs: instructions, succeeded, polls) |", "|---|---:|---:|---|"]
         for impl in [k for k in ["library", "library (store: memory)", "curl-multi", "curl-multi (fresh creates)"] if k in c]:
             x = c[impl]
