@@ -97,6 +97,7 @@ final class Transfer: @unchecked Sendable {
         if let timeout = request.timeout { rk_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(timeout.milliseconds)) }
         rk_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes))
         if request.freshConnection { rk_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1) }
+        if let bundle = CABundle.path { rk_easy_setopt_string(easy, CURLOPT_CAINFO, bundle) }
         // Redirects are never followed here: `Client.fetch` checks each hop against
         // `URLPolicy` first. A transfer slower than this on average over the stall timeout fails.
         if request.minimumSpeed > 0 {
