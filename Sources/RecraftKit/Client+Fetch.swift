@@ -10,15 +10,16 @@ extension Client {
     /// the caller created (`PartialFile`). No Authorization header: file hosts are not the
     /// provider's API and never see the key. Redirects (5 at most) are followed here, each
     /// hop checked by `URLPolicy` first, so a redirect cannot lead to plain http.
-    /// Bounded by `Deadline.current`, `timeout` and the minimum speed.
-    func fetch(_ url: String, to partial: String) async throws(RecraftError) {
+    /// Bounded by `Deadline.current`, `timeout` and the minimum speed. `durable`: the file
+    /// is on disk when this returns (a result to keep, not a temporary input).
+    func fetch(_ url: String, to partial: String, durable: Bool) async throws(RecraftError) {
         do throws(RecraftError) {
             var location = url
             for hop in 0...Self.maxRedirects {
                 try URLPolicy.check(
                     location, allowInsecure: configuration.allowInsecureHTTP,
                     what: hop == 0 ? "the file URL" : "the redirect from \(url)", code: .protocolError)
-                let response = try await fetchOnce(location, to: partial)
+                let response = try await fetchOnce(location, to: partial, writeback: durable)
                 if (300..<400).contains(response.status), let next = response.redirectURL {
                     guard hop < Self.maxRedirects else {
                         throw RecraftError(.protocolError, "\(url) redirects more than \(Self.maxRedirects) times", httpStatus: response.status)
@@ -31,7 +32,7 @@ extension Client {
                 }
                 break
             }
-            try await Self.flush(partial)
+            if durable { try await flush(partial) }
         } catch {
             unlink(partial)
             throw error
@@ -40,7 +41,7 @@ extension Client {
 
     static let maxRedirects = 5
 
-    private func fetchOnce(_ url: String, to partial: String) async throws(RecraftError) -> HTTPResponse {
+    private func fetchOnce(_ url: String, to partial: String, writeback: Bool) async throws(RecraftError) -> HTTPResponse {
         try await retrying(.download) { () async throws(RecraftError) -> HTTPResponse in
             var request = HTTPRequest(.get, url)  // no Authorization: never send the key to a file host
             request.connectTimeout = configuration.connectTimeout
@@ -49,6 +50,7 @@ extension Client {
             request.minimumSpeed = Deadline.minimumSpeed
             request.maxResponseBytes = configuration.maxDownloadBytes
             request.destination = partial
+            request.writeback = writeback
             request.onProgress = TransferProgress.hook(for: .download, body: .none)
             let response: HTTPResponse
             do throws(TransportError) { response = try await performLogged(request, kind: .download) } catch {
@@ -65,7 +67,7 @@ extension Client {
 
     /// Flushes a finished download to disk, so a crash after "done" loses nothing: not on
     /// the transport's thread (it would stall every transfer) nor on the cooperative pool.
-    private static func flush(_ partial: String) async throws(RecraftError) {
+    private func flush(_ partial: String) async throws(RecraftError) {
         let synced = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 let fd = Glibc.open(partial, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
@@ -75,6 +77,7 @@ extension Client {
             }
         }
         guard synced else { throw RecraftError(.io, "could not flush the downloaded file to disk") }
+        filesSynced.add(1, ordering: .relaxed)
     }
 
     /// Downloads an input image given as a URL to a temporary file, for providers that
@@ -83,7 +86,8 @@ extension Client {
         let path = try PartialFile.create(template: "/tmp/recraft-input-XXXXXX")
         let fetched = await Deadline.$current.withValue(Deadline.current ?? .now + configuration.downloadTimeout) {
             () async -> Result<Void, RecraftError> in
-            do throws(RecraftError) { return .success(try await fetch(url, to: path)) } catch { return .failure(error) }
+            // A temporary copy, removed after the job: no wait for the disk.
+            do throws(RecraftError) { return .success(try await fetch(url, to: path, durable: false)) } catch { return .failure(error) }
         }
         do throws(RecraftError) {
             try fetched.get()

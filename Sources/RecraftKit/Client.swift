@@ -30,6 +30,8 @@ public final class Client: Sendable {
     let callbackWatch = Mutex(false)
     /// New jobs past the submit phase's cap wait here (see `SubmitAdmission`).
     let admission = SubmitAdmission()
+    /// Saved results this client synced to disk (`durableDownloads`), for the tests.
+    let filesSynced = Atomic<Int>(0)
 
     public init(_ configuration: Configuration) throws(RecraftError) {
         try configuration.validate()

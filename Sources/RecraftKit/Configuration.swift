@@ -40,6 +40,11 @@ public struct Configuration: Sendable {
     public var maxDownloadBytes: Int = 512 << 20
     /// `http://` is refused except on loopback unless this is set.
     public var allowInsecureHTTP: Bool = false
+    /// A saved result is on disk (fdatasync) before it is renamed into place, so that even
+    /// a power cut leaves the whole file or none. false: whole or none against a crash of
+    /// the process (the rename) but not against a power cut, and no wait for the disk: for
+    /// callers who can run a job again, or who sync themselves (as `curl -o` does not).
+    public var durableDownloads: Bool = true
     /// Client-side limits on creates and on polls, kept together by every client on the
     /// same account and store, so a batch stays within the provider's documented limits
     /// instead of being dropped with 429. Empty: no limit. kie: 20 createTask per 10 s and

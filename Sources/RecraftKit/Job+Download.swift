@@ -114,7 +114,7 @@ extension Job {
         if let error = writeAll(fd, bytes) {
             throw RecraftError(.io, "cannot write \(partial): \(String(cString: strerror(error)))")
         }
-        _ = PartialFile.makeDurable(fd)
+        if client.configuration.durableDownloads, PartialFile.makeDurable(fd) { client.filesSynced.add(1, ordering: .relaxed) }
     }
 }
 

@@ -26,7 +26,7 @@ extension Job {
             refreshed = true
         }
         do {
-            try await client.fetch(link, to: partial)
+            try await client.fetch(link, to: partial, durable: client.configuration.durableDownloads)
             return partial
         } catch {
             guard !refreshed, account.refreshesLinks, error.code == .notFound, let status = error.httpStatus,
@@ -43,7 +43,9 @@ extension Job {
                     refreshed: true)
             }
             let second = try PartialFile.create(beside: target)  // fetch removed the first on failure
-            do throws(RecraftError) { try await client.fetch(fresh, to: second) } catch { throw failure(error, refreshed: true) }
+            do throws(RecraftError) { try await client.fetch(fresh, to: second, durable: client.configuration.durableDownloads) } catch {
+                throw failure(error, refreshed: true)
+            }
             return second
         }
     }

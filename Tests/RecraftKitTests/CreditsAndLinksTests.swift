@@ -79,7 +79,7 @@ import Testing
             let deadline = ContinuousClock.now + .seconds(30)
             while sandbox.stats().expiredLinkRefusals == 0 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
-                _ = try? await job.client.fetch(url, to: try PartialFile.create(template: "/tmp/recraft-probe-XXXXXX"))
+                _ = try? await job.client.fetch(url, to: try PartialFile.create(template: "/tmp/recraft-probe-XXXXXX"), durable: false)
             }
             let before = sandbox.stats()
             #expect(before.expiredLinkRefusals >= 1, "the link expired")

@@ -45,6 +45,29 @@ import Testing
         }
     }
 
+    /// A saved result is synced to disk before its rename by default; `durable_downloads`
+    /// false skips the sync and still leaves the whole file, renamed into place.
+    @Test func aSavedResultIsSyncedUnlessDurableDownloadsIsOff() async throws {
+        try await withSandbox { sandbox in
+            let input = try TestImages.file(width: 20, height: 20)
+            for durable in [true, false] {
+                let client = try client(sandbox, extra: durable ? "" : #", "durable_downloads": false"#)
+                #expect(client.configuration.durableDownloads == durable)
+                let job = try client.submit(JobRequest(operation: .crispUpscale, image: .file(input)))
+                #expect(await job.wait(timeout: .seconds(20)) == .succeeded, "\(job.error?.message ?? "")")
+                let output = input + (durable ? ".synced.png" : ".unsynced.png")
+                try await job.download(to: output)
+                #expect(client.filesSynced.load(ordering: .relaxed) == (durable ? 1 : 0))
+                let size = try #require(TestImages.pngSize(Array(try Data(contentsOf: URL(fileURLWithPath: output)))))
+                #expect(size.width >= 40, "\(size)")
+                #expect(try TestFiles.partials(beside: output).isEmpty, "no partial file left")
+            }
+            #expect(throws: RecraftError.self) {
+                try client(sandbox, extra: #", "durable_downloads": "no""#)
+            }
+        }
+    }
+
     @Test func jobPassesThroughEveryMarketState() async throws {
         try await withSandbox({ $0.taskDuration = .seconds(3) }) { sandbox in
             let input = try TestImages.file(width: 16, height: 16)

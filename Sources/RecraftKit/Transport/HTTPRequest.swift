@@ -29,6 +29,9 @@ struct HTTPRequest: Sendable {
     var maxResponseBytes: Int = 16 << 20
     /// When set, the reply body goes to this file instead of memory.
     var destination: String?
+    /// Start the disk's writeback of `destination` as it arrives, for a file that is
+    /// synced at its end (the sync then waits only for the tail).
+    var writeback = false
     /// Bytes per second below which a transfer, averaged over `stallTimeout`, fails; 0
     /// for none. Set for file transfers, whose size makes `timeout` a poor bound alone.
     var minimumSpeed = 0

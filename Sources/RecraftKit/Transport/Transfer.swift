@@ -226,7 +226,7 @@ final class Transfer: @unchecked Sendable {
             }
             bytesWritten += chunk.count
             // Start writeback while the file arrives, so the final fsync waits only for the tail.
-            if bytesWritten - writebackStarted >= 1 << 20 {
+            if request.writeback, bytesWritten - writebackStarted >= 1 << 20 {
                 _ = rk_sync_file_range_write(fd, Int64(writebackStarted), Int64(bytesWritten - writebackStarted))
                 writebackStarted = bytesWritten
             }
