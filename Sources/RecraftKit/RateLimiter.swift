@@ -86,6 +86,14 @@ final class RateLimiter: Sendable {
         var waiters: [Waiter] = []
         var nextId: UInt64 = 0
         var pumping = false
+        /// Slots whose end is still the one `sent` wrote (body on the wire plus a margin);
+        /// a reply before it moves it earlier.
+        var provisional: Set<Int64> = []
+        /// The pump's sleep until the next slot frees, cut short when a provisional end
+        /// moves earlier: a wait computed from it would otherwise hold every waiter the
+        /// margin too long (Recraft's 5/s ran at 5 per 1.4 s with the SQLite store).
+        var sleeper: Task<Void, Never>?
+        var woken = false
     }
 
     private let state = Mutex(State())
@@ -138,12 +146,21 @@ final class RateLimiter: Sendable {
     /// The provider has the request's body: it counts it by a round trip from now.
     func sent(_ ticket: Ticket, connectTime: Duration) {
         let margin = max(Self.sentMarginMs, min(2 * connectTime.milliseconds, 1000))
+        state.withLock { _ = $0.provisional.insert(ticket.id) }
         store.endSlot(scope: scope, kind: kind, ticket: ticket.id, marginMs: margin)
     }
 
-    /// The reply to `ticket` came back (or the request failed).
+    /// The reply to `ticket` came back (or the request failed). When its end was
+    /// provisional, the pump asks again now: the store's thread runs the end's write
+    /// first, so the answer counts it.
     func finished(_ ticket: Ticket) {
         store.endSlot(scope: scope, kind: kind, ticket: ticket.id, marginMs: 0)
+        let sleeper = state.withLock { state -> Task<Void, Never>? in
+            guard state.provisional.remove(ticket.id) != nil else { return nil }
+            state.woken = true
+            return state.sleeper
+        }
+        sleeper?.cancel()
     }
 
     /// Ends the waiter `id` with `result`, if it still waits.
@@ -168,6 +185,7 @@ final class RateLimiter: Sendable {
             }
             guard let head else { break }
             let decision: GrantDecision
+            state.withLock { $0.woken = false }
             do {
                 let asked = ContinuousClock.now
                 decision = try await store.tryGrant(scope: scope, kind: kind, rules: limits, waiter: place, holdMs: holdMs)
@@ -203,7 +221,14 @@ final class RateLimiter: Sendable {
                                 "the rate limit's next free slot comes after the job's deadline (job_timeout_ms); the request was not sent")))
                     continue
                 }
-                try? await Task.sleep(until: until, clock: .continuous)
+                let sleeper = state.withLock { state -> Task<Void, Never>? in
+                    guard !state.woken else { return nil }  // an end moved earlier since the answer
+                    let sleeper = Task { _ = try? await Task.sleep(until: until, clock: .continuous) }
+                    state.sleeper = sleeper
+                    return sleeper
+                }
+                await sleeper?.value
+                state.withLock { $0.sleeper = nil }
             }
         }
         if let place { store.leaveQueue(scope: scope, kind: kind, waiter: place) }
