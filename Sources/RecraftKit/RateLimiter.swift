@@ -73,6 +73,8 @@ final class RateLimiter: Sendable {
     private let scope: String
     /// How long a slot may stay open without an end: the request's whole timeout.
     private let holdMs: Int64
+    /// How long after its body is on the wire a synchronous request counts, at least.
+    private let marginMs: Int64
 
     struct Ticket: Sendable { let id: Int64 }
 
@@ -103,12 +105,14 @@ final class RateLimiter: Sendable {
     /// 100 per minute, which would outlast most deadlines).
     var window: Duration { limits.map(\.window).min() ?? .zero }
 
-    init(limits: [RateLimit], kind: String, store: Store, scope: String, requestTimeout: Duration) {
+    /// `sentMarginMs`: `sentMarginMs`'s default; the tests give a long one.
+    init(limits: [RateLimit], kind: String, store: Store, scope: String, requestTimeout: Duration, sentMarginMs: Int64 = sentMarginMs) {
         self.limits = limits
         self.kind = kind
         self.store = store
         self.scope = scope
         self.holdMs = requestTimeout.milliseconds + 5000
+        self.marginMs = sentMarginMs
     }
 
     /// Waits for this request's turn and takes it. Call `sent` when its body is on the
@@ -145,7 +149,7 @@ final class RateLimiter: Sendable {
 
     /// The provider has the request's body: it counts it by a round trip from now.
     func sent(_ ticket: Ticket, connectTime: Duration) {
-        let margin = max(Self.sentMarginMs, min(2 * connectTime.milliseconds, 1000))
+        let margin = max(marginMs, min(2 * connectTime.milliseconds, 1000))
         state.withLock { _ = $0.provisional.insert(ticket.id) }
         store.endSlot(scope: scope, kind: kind, ticket: ticket.id, marginMs: margin)
     }
