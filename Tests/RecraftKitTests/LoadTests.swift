@@ -27,8 +27,9 @@ import TestSupport
         var configuration = SandboxConfiguration()
         // Long enough for all thousand to be accepted before the first ends, on a busy
         // machine too: at most 256 are in their submit phase at once (SubmitAdmission), so
-        // submitting takes a few seconds when the machine is loaded (753 at 2 s under load).
-        configuration.taskDuration = .seconds(6)
+        // submitting takes seconds when the machine is loaded (753 in flight with 2 s
+        // tasks, 772 with 6 s ones in CI's parallel run; 20 s leaves room).
+        configuration.taskDuration = .seconds(20)
         let sandbox = try await Sandbox.start(configuration)
         defer { Task { await sandbox.shutdown() } }
         let client = try Client(json: #"{"provider": "sandbox", "base_url": "\#(sandbox.baseURL)", "poll_initial_ms": 500, "poll_max_ms": 2000}"#)
