@@ -108,7 +108,7 @@ extension Job {
     }
 
     private func write(_ bytes: [UInt8], to partial: String) throws(RecraftError) {
-        let fd = open(partial, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
+        let fd = PartialFile.openForWriting(partial)
         guard fd >= 0 else { throw RecraftError(.io, "cannot write \(partial): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         if let error = writeAll(fd, bytes) {

@@ -2,13 +2,17 @@ import Synchronization
 
 /// When to poll next. A value type, tested alone.
 ///
-/// Cold, each wait is a quarter of the time the task has run so far (within
-/// `initial`…`maximum`), so a result is noticed at most about 25 % of the task's duration
-/// late, with few polls on long tasks. Once the client has seen enough tasks of the same
-/// operation (`DurationStats`), the first poll goes out when 40 % of them had ended, then
-/// every tenth of the typical duration until nearly all would have: about two polls per
-/// task and a lag near 5 %. fal polls every 0.1 s and Replicate every 0.5 s whatever
-/// the task; both waste requests on long tasks and lag on short ones.
+/// Cold, each wait is 22 % of the time the task has run so far (within
+/// `initial`…`maximum`), so a result is noticed less than 25 % of the task's duration
+/// late even with the ±5 % jitter and the poll's own round trip (a quarter, exactly, let
+/// one job in a hundred or so go over 25 % in simulation and in the bench), with few polls
+/// on long tasks. Once the client has seen enough tasks of the same operation
+/// (`DurationStats`), the first poll goes out when half of them had ended, then every tenth
+/// of the typical duration until nearly all would have: two polls per task or fewer and a
+/// lag near 7 %. (A first poll at the 40th percentile gave a median of three polls in one
+/// batch of 40 out of five or so: 40 samples place a percentile only within ±8 %.) fal
+/// polls every 0.1 s and Replicate every 0.5 s whatever the task; both waste requests on
+/// long tasks and lag on short ones.
 struct PollSchedule: Sendable {
     let initial: Duration
     let maximum: Duration
@@ -21,13 +25,16 @@ struct PollSchedule: Sendable {
         self.expected = expected
     }
 
+    /// The share of the elapsed time a cold wait lasts.
+    static let coldFactor = 0.22
+
     /// The wait before the next poll, for a task that has run `elapsed` so far.
     func next(elapsed: Duration, jitter: Double = Double.random(in: 0.95...1.05)) -> Duration {
         if let expected {
-            if elapsed < expected.lower { return expected.lower - elapsed }
+            if elapsed < expected.median { return expected.median - elapsed }
             if elapsed < expected.upper { return max(.milliseconds(20), expected.median * 0.1) * jitter }
         }
-        return min(maximum, max(initial, elapsed * 0.25)) * jitter
+        return min(maximum, max(initial, elapsed * Self.coldFactor)) * jitter
     }
 }
 
@@ -35,8 +42,8 @@ struct PollSchedule: Sendable {
 /// that succeeded; what `PollSchedule` learns from.
 final class DurationStats: Sendable {
     struct Summary: Sendable, Equatable {
-        /// The 40th percentile (when to poll first), the median and the 95th percentile.
-        let lower: Duration
+        /// The median (when to poll first) and the 95th percentile (when to stop
+        /// polling every tenth of the median).
         let median: Duration
         let upper: Duration
     }
@@ -55,7 +62,7 @@ final class DurationStats: Sendable {
         let sorted = samples.withLock { $0[operation] ?? [] }.sorted()
         guard sorted.count >= Self.needed else { return nil }
         func quantile(_ q: Double) -> Duration { sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q))] }
-        return Summary(lower: quantile(0.4), median: quantile(0.5), upper: quantile(0.95))
+        return Summary(median: quantile(0.5), upper: quantile(0.95))
     }
 }
 

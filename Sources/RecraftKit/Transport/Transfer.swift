@@ -135,8 +135,8 @@ final class Transfer: @unchecked Sendable {
             try attach(parts, to: easy)
         }
         if let destination = request.destination {
-            // The caller created it exclusively (`PartialFile`); never follow a symlink planted since.
-            fd = open(destination, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
+            // The caller created it exclusively (`PartialFile`).
+            fd = PartialFile.openForWriting(destination)
             if fd < 0 {
                 throw TransportError(kind: .file, message: "cannot write \(destination): \(String(cString: strerror(errno)))", mayHaveBeenSent: false)
             }
