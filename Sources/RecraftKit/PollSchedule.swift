@@ -5,14 +5,14 @@ import Synchronization
 /// Cold, each wait is 22 % of the time the task has run so far (within
 /// `initial`…`maximum`), so a result is noticed less than 25 % of the task's duration
 /// late even with the ±5 % jitter and the poll's own round trip (a quarter, exactly, let
-/// one job in a hundred or so go over 25 % in simulation and in the bench), with few polls
-/// on long tasks. Once the client has seen enough tasks of the same operation
+/// about one job in a hundred go over 25 % in a simulation of it), with few polls on long
+/// tasks. Once the client has seen enough tasks of the same operation
 /// (`DurationStats`), the first poll goes out when half of them had ended, then every tenth
 /// of the typical duration until nearly all would have: two polls per task or fewer and a
-/// lag near 7 %. (A first poll at the 40th percentile gave a median of three polls in one
-/// batch of 40 out of five or so: 40 samples place a percentile only within ±8 %.) fal
-/// polls every 0.1 s and Replicate every 0.5 s whatever the task; both waste requests on
-/// long tasks and lag on short ones.
+/// lag near 7 %. (A first poll at the 40th percentile gave a median of three polls in a
+/// fifth to a half of simulated batches of 40, and in one bench run: 40 samples place a
+/// percentile only within ±8 %.) fal polls every 0.1 s and Replicate every 0.5 s
+/// whatever the task; both waste requests on long tasks and lag on short ones.
 struct PollSchedule: Sendable {
     let initial: Duration
     let maximum: Duration
