@@ -16,7 +16,10 @@ extension Job {
                 return true
             }
             switch entry.status {
-            case .uncertain:
+            case .uncertain where !entry.live:
+                // The ledger says "uncertain" for a job whose billed request may be on its
+                // way ("sending"); only once its worker is gone is that final. While the
+                // worker lives, its answer is moments away: wait for it below.
                 throw RecraftError(
                     .submitUncertain,
                     "the job with ref \(ref) was sent before and no answer was recorded: the provider may have it, so it is not sent again; check the provider's task list"

@@ -15,6 +15,10 @@ import Glibc
     @Test func theSameReferenceTwiceCreatesOneTask() async throws {
         var settings = SandboxConfiguration()
         settings.taskDuration = .milliseconds(500)
+        // The first createTask is answered after 1.5 s, so the second client surely reads the
+        // first job's row while its billed request is out ("sending", with a live worker):
+        // it must wait for the answer, not call the job uncertain (CI once saw that race).
+        settings.faults = [SandboxFault(.stall, path: "/api/v1/jobs/createTask", times: 1, delayMs: 1500)]
         let sandbox = try await Sandbox.start(settings)
         defer { Task { await sandbox.shutdown() } }
         let store = "/tmp/recraft-ref-test-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).sqlite3"
