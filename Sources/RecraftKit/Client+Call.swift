@@ -90,20 +90,30 @@ extension Client: ProviderAPI {
     /// The same bytes are uploaded once while the link is good for a whole job: the store
     /// remembers each upload by content hash, for every worker of the account. The cache
     /// is a saving only: when the store cannot answer, the file is uploaded.
+    ///
+    /// The file is hashed before the upload only when the cache holds a file of its size;
+    /// otherwise it cannot be there, and the hash is taken from the bytes as they are sent
+    /// (`UploadDigest`), so that a new file is read once.
     func upload(_ file: InputFile) async throws(RecraftError) -> String {
-        let digest = SHA256.hash(file)?.hex  // streamed: no copy of the file in memory
         let host = configuration.uploadURL
         let validFor = configuration.jobTimeout.milliseconds + 10 * 60 * 1000
-        if let digest, let url = try? await store.cachedUpload(scope: scope, sha256: digest, host: host, validForMs: validFor),
-            await isStillServed(url)
-        {
-            return url
+        var digest: String?
+        if (try? await store.mayHaveUpload(scope: scope, size: file.size, host: host, validForMs: validFor)) == true {
+            digest = SHA256.hash(file)?.hex  // streamed: no copy of the file in memory
+            if let digest, let url = try? await store.cachedUpload(scope: scope, sha256: digest, host: host, validForMs: validFor),
+                await isStillServed(url)
+            {
+                return url
+            }
         }
-        let url = try await retrying(.upload) { () async throws(RecraftError) -> String in
-            let response = try await call(KieUpload.request(file: file, configuration: configuration), kind: .upload)
-            return try KieUpload.decode(response, keyVariable: configuration.provider.apiKeyVariable)
+        let (url, sent) = try await retrying(.upload) { [digest] () async throws(RecraftError) -> (String, String?) in
+            let hashing = digest == nil ? UploadDigest.make() : nil
+            let response = try await call(KieUpload.request(file: file, configuration: configuration, digest: hashing), kind: .upload)
+            return (try KieUpload.decode(response, keyVariable: configuration.provider.apiKeyVariable), hashing?.finish(size: file.size))
         }
-        if let digest { try? await store.rememberUpload(scope: scope, sha256: digest, host: host, url: url) }
+        if let digest = digest ?? sent {
+            try? await store.rememberUpload(scope: scope, sha256: digest, size: file.size, host: host, url: url)
+        }
         return url
     }
 }

@@ -45,6 +45,29 @@ import Testing
         }
     }
 
+    /// The upload cache, across clients of one store: the same bytes are uploaded once
+    /// (the first upload's hash taken as it was sent, since no file of its size was
+    /// known); other bytes of the same size are hashed first, miss, and are uploaded.
+    @Test func theSameBytesAreUploadedOnceAndOtherBytesOfTheSameSizeAgain() async throws {
+        try await withSandbox { sandbox in
+            let store = FileManager.default.temporaryDirectory.appendingPathComponent("upload-cache-\(UUID().uuidString).sqlite3").path
+            defer { try? FileManager.default.removeItem(atPath: store) }
+            let image = TestImages.png(width: 24, height: 24)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("upload-cache-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            // Bytes after IEND are ignored by PNG readers: two valid images, one size.
+            let (first, second) = (directory + "/a.png", directory + "/b.png")
+            try Data(image + [0]).write(to: URL(fileURLWithPath: first))
+            try Data(image + [1]).write(to: URL(fileURLWithPath: second))
+            for (path, uploads) in [(first, 1), (first, 1), (second, 2)] {
+                let job = try client(sandbox, extra: #", "store": "\#(store)""#).submit(JobRequest(operation: .crispUpscale, image: .file(path)))
+                #expect(await job.wait(timeout: .seconds(30)) == .succeeded, "\(job.error?.message ?? "")")
+                #expect(sandbox.stats().uploads == uploads, "after \(path)")
+            }
+        }
+    }
+
     /// A saved result is synced to disk before its rename by default; `durable_downloads`
     /// false skips the sync and still leaves the whole file, renamed into place.
     @Test func aSavedResultIsSyncedUnlessDurableDownloadsIsOff() async throws {

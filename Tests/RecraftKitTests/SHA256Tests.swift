@@ -70,4 +70,33 @@ import Testing
         }
         #expect(openSSL.finish() == stream.finish())
     }
+
+    /// The upload's digest, from the pieces libcurl reads: whole only when every byte was
+    /// read once and in order; a rewind to the start begins again.
+    @Test func theUploadDigestIsTheFilesOnlyWhenReadInOrder() throws {
+        let message = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+        let expected = SHA256.hash(message).hex
+        func feed(_ digest: UploadDigest, _ range: Range<Int>) {
+            message.withUnsafeBytes { digest.consume(UnsafeRawBufferPointer(rebasing: $0[range]), at: range.lowerBound) }
+        }
+        let inOrder = try #require(UploadDigest.make())
+        for start in stride(from: 0, to: message.count, by: 65_536) { feed(inOrder, start..<min(start + 65_536, message.count)) }
+        #expect(inOrder.finish(size: message.count) == expected)
+
+        let rewound = try #require(UploadDigest.make())
+        feed(rewound, 0..<1000)
+        rewound.seek(to: 0)
+        feed(rewound, 0..<message.count)
+        #expect(rewound.finish(size: message.count) == expected)
+
+        let skipped = try #require(UploadDigest.make())
+        feed(skipped, 0..<1000)
+        skipped.seek(to: 2000)
+        feed(skipped, 2000..<message.count)
+        #expect(skipped.finish(size: message.count) == nil)
+
+        let short = try #require(UploadDigest.make())
+        feed(short, 0..<1000)
+        #expect(short.finish(size: message.count) == nil)
+    }
 }

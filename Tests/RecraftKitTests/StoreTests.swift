@@ -187,7 +187,12 @@ import Glibc
 
     @Test func theUploadCacheIsKeyedByContentAndKeepsOnlyValidLinks() async throws {
         let (store, _) = freshStore()
-        try await store.rememberUpload(scope: "s", sha256: "abc", host: "https://up", url: "https://up/f.png")
+        #expect(try await store.mayHaveUpload(scope: "s", size: 70, host: "https://up", validForMs: 0) == false)
+        try await store.rememberUpload(scope: "s", sha256: "abc", size: 70, host: "https://up", url: "https://up/f.png")
+        #expect(try await store.mayHaveUpload(scope: "s", size: 70, host: "https://up", validForMs: 3_600_000))
+        #expect(try await store.mayHaveUpload(scope: "s", size: 71, host: "https://up", validForMs: 0) == false)
+        #expect(try await store.mayHaveUpload(scope: "s", size: 70, host: "https://other", validForMs: 0) == false)
+        #expect(try await store.mayHaveUpload(scope: "s", size: 70, host: "https://up", validForMs: Store.uploadLifetimeMs + 1000) == false)
         #expect(try await store.cachedUpload(scope: "s", sha256: "abc", host: "https://up", validForMs: 3_600_000) == "https://up/f.png")
         #expect(try await store.cachedUpload(scope: "s", sha256: "abd", host: "https://up", validForMs: 0) == nil)
         #expect(try await store.cachedUpload(scope: "s", sha256: "abc", host: "https://up", validForMs: Store.uploadLifetimeMs + 1000) == nil)

@@ -3,10 +3,11 @@ import FoundationEssentials
 /// kie's File Upload API (`POST {upload}/api/file-stream-upload`, multipart). Uploads are
 /// free; the returned URL is what Market tasks take as input.
 enum KieUpload {
-    static func request(file: InputFile, configuration: Configuration) -> HTTPRequest {
+    /// `digest`, when given, hashes the file as it is sent (for the upload cache).
+    static func request(file: InputFile, configuration: Configuration, digest: UploadDigest? = nil) -> HTTPRequest {
         var http = HTTPRequest(.post, configuration.uploadURL + "/api/file-stream-upload")
         http.body = .multipart([
-            MultipartPart(name: "file", content: .file(file, fileName: uniqueName(for: file.fileName))),
+            MultipartPart(name: "file", content: .file(file, fileName: uniqueName(for: file.fileName), digest: digest)),
             MultipartPart(name: "uploadPath", content: .text(configuration.uploadPath))
         ])
         return http

@@ -17,14 +17,33 @@ extension Store {
         }
     }
 
-    func rememberUpload(scope: String, sha256: String, host: String, url: String) async throws(RecraftError) {
+    /// Whether an upload of a file of `size` bytes at `host` is known and still valid
+    /// `validForMs` from now: if not, no file of that size can be in the cache, and its
+    /// hash need not be taken before uploading it.
+    func mayHaveUpload(scope: String, size: Int, host: String, validForMs: Int64) async throws(RecraftError) -> Bool {
+        try await run { connection, _ throws(StoreFailure) -> Bool in
+            !(try connection.execute(
+                "SELECT 1 FROM recraft_upload_sizes WHERE scope = ? AND host = ? AND size = ? AND expires_at > ?",
+                [.text(scope), .text(host), .int(Int64(size)), .int(Store.wallMs() + validForMs)]
+            ).rows.isEmpty)
+        }
+    }
+
+    func rememberUpload(scope: String, sha256: String, size: Int, host: String, url: String) async throws(RecraftError) {
         try await write { connection, _ throws(StoreFailure) in
+            let (now, expires) = (Store.wallMs(), Store.wallMs() + Store.uploadLifetimeMs)
             try connection.execute(
                 """
                 INSERT INTO recraft_uploads (scope, sha256, host, url, expires_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (scope, sha256, host) DO UPDATE SET url = excluded.url, expires_at = excluded.expires_at
-                """, [.text(scope), .text(sha256), .text(host), .text(url), .int(Store.wallMs() + Store.uploadLifetimeMs)])
-            try connection.execute("DELETE FROM recraft_uploads WHERE scope = ? AND expires_at < ?", [.text(scope), .int(Store.wallMs())])
+                """, [.text(scope), .text(sha256), .text(host), .text(url), .int(expires)])
+            try connection.execute(
+                """
+                INSERT INTO recraft_upload_sizes (scope, host, size, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (scope, host, size) DO UPDATE SET expires_at = excluded.expires_at
+                """, [.text(scope), .text(host), .int(Int64(size)), .int(expires)])
+            try connection.execute("DELETE FROM recraft_uploads WHERE scope = ? AND expires_at < ?", [.text(scope), .int(now)])
+            try connection.execute("DELETE FROM recraft_upload_sizes WHERE scope = ? AND expires_at < ?", [.text(scope), .int(now)])
         }
     }
 }

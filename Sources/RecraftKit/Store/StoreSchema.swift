@@ -58,6 +58,14 @@ enum StoreSchema {
         CREATE TABLE IF NOT EXISTS recraft_uploads (
             scope TEXT NOT NULL, sha256 TEXT NOT NULL, host TEXT NOT NULL, url TEXT NOT NULL,
             expires_at BIGINT NOT NULL, PRIMARY KEY (scope, sha256, host))
+        """,
+        // The sizes of those uploads: a file of another size cannot be in the cache, so it
+        // is uploaded without being hashed first (its hash is taken as it is sent). A
+        // table of its own, so that a store made by an earlier version needs no migration.
+        """
+        CREATE TABLE IF NOT EXISTS recraft_upload_sizes (
+            scope TEXT NOT NULL, host TEXT NOT NULL, size BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+            PRIMARY KEY (scope, host, size))
         """
     ]
 

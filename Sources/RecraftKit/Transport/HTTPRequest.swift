@@ -57,8 +57,9 @@ struct HTTPRequest: Sendable {
 struct MultipartPart: Sendable {
     enum Content: Sendable {
         case text(String)
-        /// A checked input, read through its descriptor.
-        case file(InputFile, fileName: String)
+        /// A checked input, read through its descriptor; `digest`, when given, hashes the
+        /// bytes as they are sent.
+        case file(InputFile, fileName: String, digest: UploadDigest? = nil)
     }
     var name: String
     var content: Content

@@ -151,9 +151,9 @@ final class Transfer: @unchecked Sendable {
             switch part.content {
             case .text(let text):
                 curl_mime_data(handle, text, text.utf8.count)
-            case .file(let file, let fileName):
+            case .file(let file, let fileName, let digest):
                 // Read through the descriptor that was checked, not by reopening the path.
-                let reader = Unmanaged.passRetained(FileReader(file)).toOpaque()
+                let reader = Unmanaged.passRetained(FileReader(file, digest: digest)).toOpaque()
                 guard curl_mime_data_cb(handle, curl_off_t(file.size), fileRead, fileSeek, fileReaderFree, reader) == CURLE_OK else {
                     Unmanaged<FileReader>.fromOpaque(reader).release()
                     throw TransportError(kind: .file, message: "cannot attach \(file.path) to the request", mayHaveBeenSent: false)
@@ -295,8 +295,9 @@ final class Transfer: @unchecked Sendable {
 /// Feeds a multipart file part from an `InputFile`, at its own offset.
 private final class FileReader {
     let file: InputFile
+    let digest: UploadDigest?
     var offset = 0
-    init(_ file: InputFile) { self.file = file }
+    init(_ file: InputFile, digest: UploadDigest?) { (self.file, self.digest) = (file, digest) }
 }
 
 private let fileRead: curl_read_callback = { buffer, size, count, user in
@@ -311,6 +312,7 @@ private let fileRead: curl_read_callback = { buffer, size, count, user in
         if got < 0 && errno == EINTR { continue }
         // A file that shrank since it was checked cannot be sent whole: abort, don't pad.
         guard got > 0 else { return Int(CURL_READFUNC_ABORT) }
+        reader.digest?.consume(UnsafeRawBufferPointer(start: buffer, count: got), at: reader.offset)
         reader.offset += got
         return got
     }
@@ -321,6 +323,7 @@ private let fileSeek: curl_seek_callback = { user, offset, origin in
     let reader = Unmanaged<FileReader>.fromOpaque(user).takeUnretainedValue()
     guard offset >= 0, offset <= reader.file.size else { return CURL_SEEKFUNC_FAIL }
     reader.offset = Int(offset)
+    reader.digest?.seek(to: reader.offset)
     return CURL_SEEKFUNC_OK
 }
 
