@@ -1,6 +1,7 @@
 /// The SHA-256 of an upload's file, taken from the bytes libcurl reads to send, so that a
 /// file the upload cache cannot hold yet is read once, not hashed first and then read
-/// again (about 7 ms of a 10 MB upload's 35: bench/ANALYSIS.md, uploads). It is the
+/// again, and on a real link is hashed while the network is the bottleneck (on loopback
+/// the hash's CPU costs the same either way: bench/ANALYSIS.md, uploads). It is the
 /// digest of what was sent: a file changed while it was being read gives the digest of
 /// the bytes the URL serves, never of others.
 ///
