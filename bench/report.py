@@ -287,10 +287,11 @@ def render(r: dict) -> str:
                  f"| `librecraft.so` as built (what the run measured) | {f(z['library_mb'])} MB |",
                  f"| stripped (`objcopy --strip-unneeded`: what `make install` and the wheel ship) | {f(z['stripped_mb'])} MB |",
                  f"| its debug file (`objcopy --only-keep-debug`, found by `.gnu_debuglink`) | {f(z['debug_mb'])} MB |",
-                 f"| the wheel (stripped library inside) | {f(z.get('wheel_mb'))} MB |", ""]
+                 f"| the wheel's Python and stripped library (`pip wheel`; `make python-wheel` adds libcurl's libraries "
+                 f"and the `recraft` CLI: *Sizes* in the analysis) | {f(z.get('wheel_mb'))} MB |", ""]
         targets.append(("6 sizes", "stripped library shipped, sizes reported",
                         f"{f(z['library_mb'])} MB → {f(z['stripped_mb'])} MB stripped (+ {f(z['debug_mb'])} MB debug); "
-                        f"wheel {f(z.get('wheel_mb'))} MB", "reported"))
+                        f"wheel {f(z.get('wheel_mb'))} MB without the CLI and libcurl's libraries", "reported"))
 
     if "overhead" in r:
         c, py = r["overhead"]["c"], r["overhead"]["python"]
