@@ -9,7 +9,7 @@
 /// transport's thread, which every transfer shares. Touched by that thread during the
 /// transfer, read by the caller once the transfer has ended.
 final class UploadDigest: @unchecked Sendable {
-    private var digest: OpenSSLSHA256?
+    private var digest: OpenSSLSHA256
     /// The offset the next read must start at for the digest to stay whole.
     private var next = 0
     private var whole = true
@@ -24,7 +24,7 @@ final class UploadDigest: @unchecked Sendable {
             whole = false
             return
         }
-        digest?.update(bytes)
+        digest.update(bytes)
         next += bytes.count
     }
 
@@ -42,6 +42,6 @@ final class UploadDigest: @unchecked Sendable {
     /// The hex digest of the file's `size` bytes, if they were all read in order once.
     func finish(size: Int) -> String? {
         guard whole, next == size else { return nil }
-        return digest?.finish()?.hex
+        return digest.finish()?.hex
     }
 }

@@ -31,7 +31,8 @@ extension Store {
 
     func rememberUpload(scope: String, sha256: String, size: Int, host: String, url: String) async throws(RecraftError) {
         try await write { connection, _ throws(StoreFailure) in
-            let (now, expires) = (Store.wallMs(), Store.wallMs() + Store.uploadLifetimeMs)
+            let now = Store.wallMs()
+            let expires = now + Store.uploadLifetimeMs
             try connection.execute(
                 """
                 INSERT INTO recraft_uploads (scope, sha256, host, url, expires_at) VALUES (?, ?, ?, ?, ?)
