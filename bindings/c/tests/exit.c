@@ -6,6 +6,10 @@
  * MODE:
  *   free-then-return   submit 20 crisp_upscale jobs, wait for all, free the jobs and the
  *                      client, return from main;
+ *   free-in-flight     submit 20 jobs, free them and the client at once, return from
+ *                      main (the jobs go on in the library's threads until the exit);
+ *   wait-then-return   submit 20 jobs, wait for all, return from main without freeing
+ *                      them (the handles stay reachable from globals: nothing is lost);
  *   return-in-flight   submit 20 jobs and return from main at once (nothing freed or
  *                      waited for: the library's threads are still inside libcurl);
  *   exit-in-flight     submit 20 jobs and call exit(0) from main at once;
@@ -58,13 +62,13 @@ static void *exit_now(void *unused)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: exit free-then-return|return-in-flight|exit-in-flight|exit-from-thread BASE_URL INPUT_PNG\n");
+        fprintf(stderr, "usage: exit free-then-return|free-in-flight|wait-then-return|return-in-flight|exit-in-flight|exit-from-thread BASE_URL INPUT_PNG\n");
         return 2;
     }
     const char *mode = argv[1];
     submit_all(argv[2], argv[3]);
 
-    if (strcmp(mode, "free-then-return") == 0) {
+    if (strcmp(mode, "free-then-return") == 0 || strcmp(mode, "wait-then-return") == 0) {
         int bad = 0;
         for (int i = 0; i < JOBS; i++) {
             recraft_state state = RECRAFT_STATE_PENDING;
@@ -75,9 +79,15 @@ int main(int argc, char **argv)
                 bad = 1;
             }
         }
+        if (strcmp(mode, "wait-then-return") == 0) return bad;
         for (int i = 0; i < JOBS; i++) recraft_job_free(jobs[i]);
         recraft_client_free(client);
         return bad;
+    }
+    if (strcmp(mode, "free-in-flight") == 0) {
+        for (int i = 0; i < JOBS; i++) recraft_job_free(jobs[i]);
+        recraft_client_free(client);
+        return 0;
     }
     if (strcmp(mode, "return-in-flight") == 0) {
         return 0;
