@@ -243,7 +243,9 @@ def render(r: dict) -> str:
                  "vs `curl -o` of the same URL, into a directory on disk; the *(tmpfs)* rows write to /dev/shm "
                  "instead (a diagnostic: there the library's fsync costs nothing); *library (no sync)* is the "
                  "library with `\"durable_downloads\": false` on disk, the guarantee `curl -o` gives (whole or "
-                 "nothing against a crash, by the rename, but no sync). Extra memory: the library "
+                 "nothing against a crash, by the rename, but no sync); *library (no cache)* is the library with "
+                 "`\"upload_cache\": false`: no content hash of the input and no look-up in the store's upload "
+                 "cache, the upload curl makes. Extra memory: the library "
                  "process's peak RSS during the transfer minus its RSS just before (after a warm-up job).", "",
                  "| direction | client | bytes | time | throughput | library / curl | library's extra memory |",
                  "|---|---|---:|---:|---:|---:|---:|"]
@@ -252,7 +254,7 @@ def render(r: dict) -> str:
             for impl in [k for k in s if isinstance(s[k], dict)]:
                 x = s[impl]
                 ratio = {"library": s["ratio"], "library (tmpfs)": s.get("ratio_tmpfs"),
-                         "library (no sync)": s.get("ratio_nosync")}.get(impl)
+                         "library (no sync)": s.get("ratio_nosync"), "library (no cache)": s.get("ratio_nocache")}.get(impl)
                 body.append(f"| {direction} | {impl} | {f(x['bytes'])} | {f(x['seconds'] * 1000)} ms | "
                             f"{f(x['mb_per_s'])} MB/s | {f(ratio, 2) + '×' if ratio else ''} | "
                             f"{f(x['extra_rss_mb']) + ' MB' if 'extra_rss_mb' in x else ''} |")
@@ -260,6 +262,7 @@ def render(r: dict) -> str:
             targets += [
                 (f"4 {direction}", "≥ 0.95× curl's throughput (issue 14)", f"{f(s['ratio'], 2)}×"
                  + (f"; without the sync (`durable_downloads: false`) {f(s['ratio_nosync'], 2)}×" if s.get("ratio_nosync") else "")
+                 + (f"; without the cache's hash (`upload_cache: false`) {f(s['ratio_nocache'], 2)}×" if s.get("ratio_nocache") else "")
                  + (f" (tmpfs {f(s['ratio_tmpfs'], 2)}×)" if s.get("ratio_tmpfs") else ""),
                  verdict(s["ratio"] >= 0.95, f"{f(0.95 - s['ratio'], 2)} short")),
                 (f"4 {direction} memory", "no more than one copy of the file",

@@ -8,7 +8,9 @@ import RecraftKit
 /// poll_max_ms, submit_rate_limit, poll_rate_limit ("20/10s", "5/s" or "off"),
 /// max_response_bytes, max_download_bytes, allow_insecure_http, user_agent, upload_path,
 /// journal_path, webhook_secret, store, store_scope, durable_downloads (default true: a
-/// saved result is synced to disk before it is renamed into place; false skips the sync).
+/// saved result is synced to disk before it is renamed into place; false skips the sync),
+/// upload_cache (default true: the same bytes are uploaded once for the account while the
+/// link is good; false: no hash of the input, every input uploaded).
 /// Unknown keys are refused.
 /// On success *client_out is the caller's; free with recraft_client_free.
 /// Does not take ownership of config_json. The client is safe to share between threads.

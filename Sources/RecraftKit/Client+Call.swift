@@ -93,12 +93,13 @@ extension Client: ProviderAPI {
     ///
     /// The file is hashed before the upload only when the cache holds a file of its size;
     /// otherwise it cannot be there, and the hash is taken from the bytes as they are sent
-    /// (`UploadDigest`), so that a new file is read once.
+    /// (`UploadDigest`), so that a new file is read once. With `upload_cache` false the
+    /// cache is neither read nor written, and nothing is hashed.
     func upload(_ file: InputFile) async throws(RecraftError) -> String {
-        let host = configuration.uploadURL
+        let (cache, host) = (configuration.uploadCache, configuration.uploadURL)
         let validFor = configuration.jobTimeout.milliseconds + 10 * 60 * 1000
         var digest: String?
-        if (try? await store.mayHaveUpload(scope: scope, size: file.size, host: host, validForMs: validFor)) == true {
+        if cache, (try? await store.mayHaveUpload(scope: scope, size: file.size, host: host, validForMs: validFor)) == true {
             digest = SHA256.hash(file)?.hex  // streamed: no copy of the file in memory
             if let digest, let url = try? await store.cachedUpload(scope: scope, sha256: digest, host: host, validForMs: validFor),
                 await isStillServed(url)
@@ -107,11 +108,11 @@ extension Client: ProviderAPI {
             }
         }
         let (url, sent) = try await retrying(.upload) { [digest] () async throws(RecraftError) -> (String, String?) in
-            let hashing = digest == nil ? UploadDigest.make() : nil
+            let hashing = cache && digest == nil ? UploadDigest.make() : nil
             let response = try await call(KieUpload.request(file: file, configuration: configuration, digest: hashing), kind: .upload)
             return (try KieUpload.decode(response, keyVariable: configuration.provider.apiKeyVariable), hashing?.finish(size: file.size))
         }
-        if let digest = digest ?? sent {
+        if cache, let digest = digest ?? sent {
             try? await store.rememberUpload(scope: scope, sha256: digest, size: file.size, host: host, url: url)
         }
         return url

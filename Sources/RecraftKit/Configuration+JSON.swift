@@ -5,7 +5,8 @@ extension Configuration {
         "provider", "api_key", "base_url", "upload_url", "upload_path", "user_agent",
         "connect_timeout_ms", "timeout_ms", "download_timeout_ms", "stall_timeout_ms", "job_timeout_ms", "max_retries",
         "poll_initial_ms", "poll_max_ms", "max_response_bytes", "max_download_bytes",
-        "allow_insecure_http", "durable_downloads", "journal_path", "webhook_secret", "submit_rate_limit", "poll_rate_limit", "store", "store_scope"
+        "allow_insecure_http", "durable_downloads", "upload_cache", "journal_path", "webhook_secret",
+        "submit_rate_limit", "poll_rate_limit", "store", "store_scope"
     ]
 
     /// Parses the JSON object the C API and the bindings pass. Unknown keys are refused,
@@ -52,6 +53,7 @@ extension Configuration {
             pollRateLimits = try RateLimit.parse(text, key: "poll_rate_limit")
         }
         if let value = try reader.bool("durable_downloads") { durableDownloads = value }
+        if let value = try reader.bool("upload_cache") { uploadCache = value }
         journalPath = try reader.string("journal_path")
         if let text = try reader.string("store") { store = try StoreLocation.parse(text) }
         storeScope = try reader.string("store_scope")

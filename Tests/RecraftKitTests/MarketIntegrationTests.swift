@@ -68,6 +68,23 @@ import Testing
         }
     }
 
+    /// `upload_cache` false neither reads the cache nor writes it, and hashes nothing.
+    @Test func withTheUploadCacheOffEveryInputIsUploadedAndNoneRemembered() async throws {
+        try await withSandbox { sandbox in
+            let store = FileManager.default.temporaryDirectory.appendingPathComponent("upload-cache-\(UUID().uuidString).sqlite3").path
+            defer { try? FileManager.default.removeItem(atPath: store) }
+            let input = try TestImages.file(width: 20, height: 20)
+            // Off (remembers nothing), on (uploads, remembers), on (cached), off (does not look).
+            for (cache, uploads) in [(false, 1), (true, 2), (true, 2), (false, 3)] {
+                let client = try client(sandbox, extra: #", "store": "\#(store)", "upload_cache": \#(cache)"#)
+                #expect(client.configuration.uploadCache == cache)
+                let job = try client.submit(JobRequest(operation: .crispUpscale, image: .file(input)))
+                #expect(await job.wait(timeout: .seconds(30)) == .succeeded, "\(job.error?.message ?? "")")
+                #expect(sandbox.stats().uploads == uploads, "upload_cache \(cache)")
+            }
+        }
+    }
+
     /// A saved result is synced to disk before its rename by default; `durable_downloads`
     /// false skips the sync and still leaves the whole file, renamed into place.
     @Test func aSavedResultIsSyncedUnlessDurableDownloadsIsOff() async throws {
